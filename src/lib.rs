@@ -1,0 +1,25 @@
+//! hookwatch: a terminal dashboard for live webhooks.
+//!
+//! Module map (data flows one way: receiver -> verify -> store -> notify -> dashboard / NDJSON):
+//!
+//! * [`delivery`]  the delivery model shared by every layer (raw headers + body, verdict, summary)
+//! * [`verify`]    declarative provider profiles, signature schemes, verdicts, signing
+//! * [`store`]     SQLite (WAL): schema + migrations, the group-commit writer, queries
+//! * [`receiver`]  the axum router: body limit, verify, commit, answer, notify
+//! * [`fixture`]   the fixture file format used by `send`, `--demo`, tests and benchmarks
+//! * [`config`]    the TOML config file, data/config dirs, secrets from flags and environment
+//! * [`cli`]       clap definitions only
+//! * [`cmd`]       one file per subcommand (serve, send, list, export)
+//! * [`filter`]    the dashboard's query language: parse -> Filter, matches(); pure
+//! * [`tui`]       the dashboard: state + update, runtime loop, panes, keymap, themes
+
+pub mod cli;
+pub mod cmd;
+pub mod config;
+pub mod delivery;
+pub mod filter;
+pub mod fixture;
+pub mod receiver;
+pub mod store;
+pub mod tui;
+pub mod verify;

@@ -1,0 +1,3 @@
+//! The `hookwatch` binary: see the library's module map.
+
+fn main() {}
