@@ -111,6 +111,25 @@ pub struct Summary {
     pub replay_of: Option<DeliveryId>,
 }
 
+impl Summary {
+    /// The NDJSON object of `hookwatch serve` and `hookwatch list --json`.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "id": self.id,
+            "received_at": rfc3339_ms(self.received_at_ms),
+            "provider": self.provider,
+            "event_type": self.event_type,
+            "event_id": self.event_id,
+            "verdict": self.verdict,
+            "duplicate": self.duplicate,
+            "status": self.status,
+            "bytes": self.bytes,
+            "path": self.path,
+            "replay_of": self.replay_of,
+        })
+    }
+}
+
 /// A whole stored delivery, read back from the store.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Delivery {

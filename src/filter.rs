@@ -215,3 +215,9 @@ fn eval_group(terms: &[Term], s: &dyn Subject) -> Option<bool> {
     }
     if unknown { None } else { Some(true) }
 }
+
+/// A whole-text glob (`*` any run, `?` one character, ASCII case-insensitive), as used by
+/// `type:`; shared with the handlers' event selection.
+pub fn glob_match(pattern: &str, text: &str) -> bool {
+    pattern::Glob::new(pattern).matches(text)
+}

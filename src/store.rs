@@ -5,6 +5,7 @@
 
 mod error;
 pub mod headers;
+pub mod jobs;
 pub mod schema;
 mod writer;
 
@@ -110,6 +111,19 @@ impl Store {
             out.push(row??);
         }
         Ok(out)
+    }
+
+    /// Every handler run of a delivery, oldest first.
+    pub fn runs(&self, id: DeliveryId) -> Result<Vec<jobs::Run>, StoreError> {
+        jobs::runs(&self.conn, id)
+    }
+
+    /// The handler column for deliveries with jobs, newer than `since`.
+    pub fn handler_cells(
+        &self,
+        since: Option<DeliveryId>,
+    ) -> Result<Vec<(DeliveryId, jobs::HandlerCell)>, StoreError> {
+        jobs::cells(&self.conn, since)
     }
 
     /// Number of stored deliveries.

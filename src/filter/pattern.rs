@@ -4,19 +4,19 @@
 
 /// A glob over the whole text: `*` any run (also empty), `?` exactly one character.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(super) struct Glob {
+pub(crate) struct Glob {
     pattern: Vec<char>,
 }
 
 impl Glob {
-    pub(super) fn new(pattern: &str) -> Glob {
+    pub(crate) fn new(pattern: &str) -> Glob {
         Glob {
             pattern: pattern.chars().collect(),
         }
     }
 
     /// Iterative matcher with single-star backtracking: O(len(text) * len(pattern)) worst case.
-    pub(super) fn matches(&self, text: &str) -> bool {
+    pub(crate) fn matches(&self, text: &str) -> bool {
         let p = &self.pattern;
         let ascii = text.is_ascii();
         let t: Vec<char> = if ascii {

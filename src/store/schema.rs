@@ -44,8 +44,47 @@ CREATE TABLE dedupe (
 ) WITHOUT ROWID;
 ";
 
+/// Version 2: handler jobs (a queue that survives restarts), the run history, and `meta`
+/// (the handler cursor: the last delivery whose jobs were enqueued).
+const V2: &str = "
+CREATE TABLE jobs (
+    id            INTEGER PRIMARY KEY,
+    delivery_id   INTEGER NOT NULL,
+    handler       TEXT    NOT NULL,
+    attempt       INTEGER NOT NULL DEFAULT 1,
+    max_attempts  INTEGER NOT NULL DEFAULT 1,
+    due_at_ms     INTEGER NOT NULL,
+    state         TEXT    NOT NULL DEFAULT 'queued',
+    manual        INTEGER NOT NULL DEFAULT 0,
+    target        TEXT,
+    created_at_ms INTEGER NOT NULL,
+    updated_at_ms INTEGER NOT NULL
+);
+CREATE INDEX jobs_state_due ON jobs(state, due_at_ms);
+CREATE INDEX jobs_delivery ON jobs(delivery_id);
+CREATE TABLE handler_runs (
+    id            INTEGER PRIMARY KEY,
+    job_id        INTEGER,
+    delivery_id   INTEGER NOT NULL,
+    handler       TEXT    NOT NULL,
+    attempt       INTEGER NOT NULL,
+    max_attempts  INTEGER NOT NULL,
+    started_at_ms INTEGER NOT NULL,
+    duration_ms   INTEGER NOT NULL,
+    outcome       TEXT    NOT NULL,
+    ok            INTEGER NOT NULL,
+    excerpt       TEXT    NOT NULL,
+    notes         TEXT    NOT NULL
+);
+CREATE INDEX handler_runs_delivery ON handler_runs(delivery_id);
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+) WITHOUT ROWID;
+";
+
 /// Every migration step, in order; the schema version is the number of steps.
-pub const MIGRATIONS: &[&str] = &[V1];
+pub const MIGRATIONS: &[&str] = &[V1, V2];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

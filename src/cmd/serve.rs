@@ -1,0 +1,142 @@
+//! `hookwatch serve`: the headless receiver. One NDJSON line per committed delivery on
+//! stdout, flushed at once (per batch); human messages go to stderr.
+
+use crate::config::Settings;
+use crate::delivery::{DeliveryId, Summary};
+use crate::handlers::{HandlerEvent, Pool};
+use crate::receiver::{self, Receiver};
+use crate::store::{BatchPolicy, Store, Writer};
+use anyhow::{Context, Result};
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
+use tokio::sync::broadcast::{self, error::TryRecvError};
+
+pub async fn run(mut settings: Settings, demo: bool) -> Result<()> {
+    let registry = settings.registry();
+    for w in &settings.warnings {
+        eprintln!("hookwatch: warning: {w}");
+    }
+    let listener = receiver::bind(settings.listen).await?;
+    let addr = listener.local_addr().context("listener address")?;
+    let writer = Writer::spawn(&settings.db_path, BatchPolicy::default())
+        .with_context(|| format!("cannot open the store {}", settings.db_path.display()))?;
+    let printer = spawn_ndjson(writer.subscribe(), settings.db_path.clone());
+    if settings.secrets.is_empty() {
+        eprintln!(
+            "hookwatch: no secrets configured: deliveries are recorded as `unverified` (add --secret PROVIDER=VALUE)"
+        );
+    }
+    eprintln!(
+        "hookwatch: listening on http://{addr} (store {})",
+        settings.db_path.display()
+    );
+    let base = format!("http://{addr}");
+    let secrets = settings.secrets;
+    if demo {
+        let registry = registry.clone();
+        let secrets = secrets.clone();
+        tokio::spawn(async move {
+            if let Err(e) = crate::demo::run(base, registry, secrets).await {
+                eprintln!("hookwatch: demo sender stopped: {e:#}");
+            }
+        });
+    }
+    if !settings.handlers.is_empty() {
+        let names: Vec<&str> = settings.handlers.iter().map(|h| h.name.as_str()).collect();
+        eprintln!("hookwatch: handlers: {}", names.join(", "));
+        let pool = Pool::new(
+            &settings.db_path,
+            std::mem::take(&mut settings.handlers),
+            registry.clone(),
+            secrets.clone(),
+            settings.handler_concurrency,
+        )?;
+        spawn_run_lines(pool.subscribe());
+        pool.start(&writer)?;
+    }
+    let rx = Arc::new(Receiver {
+        registry,
+        secrets,
+        writer,
+        body_limit: settings.body_limit,
+    });
+    receiver::serve(listener, receiver::router(rx), super::shutdown_signal()).await?;
+    // The router (and with it the last writer handle) is gone: the writer flushes and
+    // closes the notification channel, which ends the printer.
+    let _ = tokio::task::spawn_blocking(move || printer.join()).await;
+    Ok(())
+}
+
+/// Print one NDJSON line per finished handler run (`"type":"handler_run"`).
+fn spawn_run_lines(mut rx: broadcast::Receiver<HandlerEvent>) {
+    tokio::spawn(async move {
+        loop {
+            match rx.recv().await {
+                Ok(e) if e.run.is_some() => {
+                    let mut out = std::io::stdout().lock();
+                    if writeln!(out, "{}", e.to_json())
+                        .and_then(|_| out.flush())
+                        .is_err()
+                    {
+                        return;
+                    }
+                }
+                Ok(_) => {}
+                Err(broadcast::error::RecvError::Lagged(n)) => {
+                    eprintln!(
+                        "hookwatch: {n} handler results were not printed (output too slow); they are stored"
+                    );
+                }
+                Err(broadcast::error::RecvError::Closed) => return,
+            }
+        }
+    });
+}
+
+/// A thread printing NDJSON lines; when it lags behind the channel it re-reads the missed
+/// deliveries from the store, so no line is ever skipped.
+fn spawn_ndjson(mut rx: broadcast::Receiver<Summary>, db: PathBuf) -> std::thread::JoinHandle<()> {
+    std::thread::spawn(move || {
+        let stdout = std::io::stdout();
+        let mut last: DeliveryId = 0;
+        loop {
+            let first = match rx.blocking_recv() {
+                Ok(s) => vec![s],
+                Err(broadcast::error::RecvError::Closed) => return,
+                Err(broadcast::error::RecvError::Lagged(_)) => catch_up(&db, last),
+            };
+            let mut batch = first;
+            loop {
+                match rx.try_recv() {
+                    Ok(s) => batch.push(s),
+                    Err(TryRecvError::Lagged(_)) => batch.extend(catch_up(&db, last)),
+                    Err(_) => break,
+                }
+            }
+            let mut out = stdout.lock();
+            for s in batch {
+                if s.id <= last {
+                    continue;
+                }
+                last = s.id;
+                if writeln!(out, "{}", s.to_json()).is_err() {
+                    return;
+                }
+            }
+            if out.flush().is_err() {
+                return;
+            }
+        }
+    })
+}
+
+fn catch_up(db: &std::path::Path, after: DeliveryId) -> Vec<Summary> {
+    match Store::open(db).and_then(|s| s.after(after, 100_000)) {
+        Ok(v) => v,
+        Err(e) => {
+            eprintln!("hookwatch: cannot re-read missed deliveries: {e}");
+            Vec::new()
+        }
+    }
+}
