@@ -234,11 +234,12 @@ impl Pool {
         }
         let core = Arc::clone(&self.ctx.core);
         tokio::spawn(async move { core.queue.run_timer().await });
+        let from = dispatch::Start::read(&self.ctx.db).context("cannot read the handler cursor")?;
         let ctx = Arc::clone(&self.ctx);
         std::thread::Builder::new()
             .name("hookwatch-handler-dispatch".into())
             .spawn(move || {
-                if let Err(e) = dispatch::run(ctx, deliveries) {
+                if let Err(e) = dispatch::run(ctx, from, deliveries) {
                     tracing::error!(error = %e, "handler dispatcher stopped; owed runs happen after a restart");
                 }
             })

@@ -6,18 +6,46 @@
 use super::{Core, HandlerEvent, Shared};
 use crate::delivery::{DeliveryId, Summary};
 use crate::handlers::pool::book::Msg;
-use crate::store::jobs::{HandlerCell, Job, Jobs};
+use crate::store::jobs::{CursorState, HandlerCell, Job, Jobs};
 use crate::store::{Store, StoreError};
+use std::path::Path;
 use std::sync::Arc;
 use tokio::sync::broadcast::{self, error::RecvError, error::TryRecvError};
 
 /// Deliveries read from the store per catch-up page.
 const PAGE: usize = 1000;
 
-pub fn run(ctx: Arc<Shared>, mut rx: broadcast::Receiver<Summary>) -> Result<(), StoreError> {
-    let store = Store::open(&ctx.db)?;
-    let jobs = Jobs::open(&ctx.db)?;
-    let mut last = resume(&ctx, &store, &jobs)?;
+/// Where the dispatcher starts, read before the receiver accepts anything (a delivery
+/// arriving while the dispatcher thread starts must not count as history).
+pub struct Start {
+    store: Store,
+    jobs: Jobs,
+    state: CursorState,
+    newest: DeliveryId,
+}
+
+impl Start {
+    pub fn read(db: &Path) -> Result<Start, StoreError> {
+        let store = Store::open(db)?;
+        let jobs = Jobs::open(db)?;
+        let state = jobs.cursor_state()?;
+        let newest = store.recent(1, None)?.first().map_or(0, |s| s.id);
+        Ok(Start {
+            store,
+            jobs,
+            state,
+            newest,
+        })
+    }
+}
+
+pub fn run(
+    ctx: Arc<Shared>,
+    start: Start,
+    mut rx: broadcast::Receiver<Summary>,
+) -> Result<(), StoreError> {
+    let mut last = resume(&ctx, &start)?;
+    let Start { store, .. } = start;
     loop {
         let mut batch = match rx.blocking_recv() {
             Ok(s) => vec![s],
@@ -45,17 +73,17 @@ pub fn run(ctx: Arc<Shared>, mut rx: broadcast::Receiver<Summary>) -> Result<(),
 /// Where to start: the first time, at the newest delivery (handlers do not run on the
 /// history); else catch up from the cursor, up to the pause mark when a receiver without
 /// handlers ran meanwhile. Returns the last delivery dispatched.
-fn resume(ctx: &Shared, store: &Store, jobs: &Jobs) -> Result<DeliveryId, StoreError> {
-    let state = jobs.cursor_state()?;
-    let newest = store.recent(1, None)?.first().map_or(0, |s| s.id);
-    let Some(cursor) = state.cursor else {
+fn resume(ctx: &Shared, start: &Start) -> Result<DeliveryId, StoreError> {
+    let (store, jobs, newest) = (&start.store, &start.jobs, start.newest);
+    let Some(cursor) = start.state.cursor else {
         ctx.book.send(Msg::Dispatched {
             through: newest,
             owed: Vec::new(),
         });
         return Ok(newest);
     };
-    let stop = state
+    let stop = start
+        .state
         .paused_at
         .map_or(newest, |p| p.max(cursor))
         .min(newest);
