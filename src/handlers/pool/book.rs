@@ -8,7 +8,7 @@ use super::{Core, HandlerEvent};
 use crate::delivery::{DeliveryId, now_ms};
 use crate::store::StoreError;
 use crate::store::jobs::{Batch, Finished, Job, Jobs, NewJob};
-use std::collections::BTreeMap;
+use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -58,7 +58,7 @@ impl Book {
             jobs,
             core,
             rx,
-            owed: BTreeMap::new(),
+            owed: Owed::default(),
             through: None,
             written: None,
             last_commit: None,
@@ -102,7 +102,7 @@ struct Keeper {
     core: Arc<Core>,
     rx: mpsc::UnboundedReceiver<Msg>,
     /// First attempts not yet stored, per delivery.
-    owed: BTreeMap<DeliveryId, u32>,
+    owed: Owed,
     /// The newest delivery dispatched.
     through: Option<DeliveryId>,
     /// The cursor as last written.
@@ -158,7 +158,7 @@ impl Keeper {
         match msg {
             Msg::Dispatched { through, owed } => {
                 for (id, n) in owed {
-                    *self.owed.entry(id).or_default() += n;
+                    self.owed.add(id, n);
                 }
                 self.through = Some(self.through.map_or(through, |t| t.max(through)));
             }
@@ -189,14 +189,10 @@ impl Keeper {
 
     fn settle(&mut self, deliveries: &[DeliveryId], undo: bool) {
         for id in deliveries {
-            let n = self.owed.entry(*id).or_default();
             if undo {
-                *n += 1;
+                self.owed.add(*id, 1);
             } else {
-                *n = n.saturating_sub(1);
-                if *n == 0 {
-                    self.owed.remove(id);
-                }
+                self.owed.settle(*id);
             }
         }
     }
@@ -204,7 +200,7 @@ impl Keeper {
     /// The cursor: the delivery before the oldest one still owed a first attempt.
     fn cursor(&self) -> Option<DeliveryId> {
         let through = self.through?;
-        Some(match self.owed.keys().next() {
+        Some(match self.owed.oldest() {
             Some(first) => (first - 1).min(through),
             None => through,
         })
@@ -277,5 +273,62 @@ impl Keeper {
                 }
             }
         }
+    }
+}
+
+/// First attempts owed per delivery, oldest delivery first. Deliveries are dispatched in
+/// increasing id order, so adding is a push at the back; settling is a binary search, and
+/// settled deliveries leave from the front.
+#[derive(Default)]
+struct Owed(VecDeque<(DeliveryId, u32)>);
+
+impl Owed {
+    fn add(&mut self, id: DeliveryId, n: u32) {
+        let at = self.0.partition_point(|(d, _)| *d < id);
+        match self.0.get_mut(at) {
+            Some((d, count)) if *d == id => *count += n,
+            _ => self.0.insert(at, (id, n)),
+        }
+    }
+
+    fn settle(&mut self, id: DeliveryId) {
+        let at = self.0.partition_point(|(d, _)| *d < id);
+        if let Some((d, count)) = self.0.get_mut(at)
+            && *d == id
+        {
+            *count = count.saturating_sub(1);
+        }
+        while self.0.front().is_some_and(|(_, n)| *n == 0) {
+            self.0.pop_front();
+        }
+    }
+
+    fn oldest(&self) -> Option<DeliveryId> {
+        self.0.front().map(|(d, _)| *d)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Owed;
+
+    #[test]
+    fn the_oldest_owed_delivery_holds_the_cursor_back() {
+        let mut o = Owed::default();
+        o.add(3, 2);
+        o.add(5, 1);
+        o.add(9, 1);
+        o.settle(5);
+        assert_eq!(o.oldest(), Some(3), "5 settled out of order: 3 still owed");
+        o.settle(3);
+        assert_eq!(o.oldest(), Some(3));
+        o.settle(3);
+        assert_eq!(o.oldest(), Some(9), "3 and the settled 5 leave together");
+        o.add(4, 1); // out of order (a failed write put it back): kept sorted
+        assert_eq!(o.oldest(), Some(4));
+        o.settle(4);
+        o.settle(9);
+        o.settle(42); // unknown: ignored
+        assert_eq!(o.oldest(), None);
     }
 }

@@ -14,6 +14,8 @@ use tokio::sync::broadcast::{self, error::RecvError, error::TryRecvError};
 
 /// Deliveries read from the store per catch-up page.
 const PAGE: usize = 1000;
+/// Under load, the pause between two batches (the most a first attempt waits for it).
+const LINGER: std::time::Duration = std::time::Duration::from_millis(2);
 
 /// Where the dispatcher starts, read before the receiver accepts anything (a delivery
 /// arriving while the dispatcher thread starts must not count as history).
@@ -46,16 +48,24 @@ pub fn run(
 ) -> Result<(), StoreError> {
     let mut last = resume(&ctx, &start)?;
     let Start { store, .. } = start;
+    let mut busy = false;
     loop {
-        let mut batch = match rx.blocking_recv() {
-            Ok(s) => vec![s],
-            Err(RecvError::Lagged(_)) => {
-                last = catch_up(&ctx, &store, None, last, DeliveryId::MAX)?;
-                continue;
+        let mut batch = Vec::new();
+        if busy {
+            // Under load, gather deliveries instead of being woken for each one (every
+            // wake-up is paid for by the delivery writer's broadcast).
+            std::thread::sleep(LINGER);
+        } else {
+            match rx.blocking_recv() {
+                Ok(s) => batch.push(s),
+                Err(RecvError::Lagged(_)) => {
+                    last = catch_up(&ctx, &store, None, last, DeliveryId::MAX)?;
+                    continue;
+                }
+                Err(RecvError::Closed) => return Ok(()),
             }
-            Err(RecvError::Closed) => return Ok(()),
-        };
-        loop {
+        }
+        let closed = loop {
             match rx.try_recv() {
                 Ok(s) => batch.push(s),
                 Err(TryRecvError::Lagged(_)) => {
@@ -63,10 +73,15 @@ pub fn run(
                     batch.clear();
                     last = catch_up(&ctx, &store, None, last, DeliveryId::MAX)?;
                 }
-                Err(_) => break,
+                Err(TryRecvError::Closed) => break true,
+                Err(TryRecvError::Empty) => break false,
             }
-        }
+        };
+        busy = batch.len() > 1;
         dispatch(&ctx, &batch, &mut last, None)?;
+        if closed {
+            return Ok(());
+        }
     }
 }
 
