@@ -109,9 +109,23 @@ async fn runs_until(db: &Path, delivery: i64, done: impl Fn(&[Run]) -> bool) -> 
     }
 }
 
-fn kill(mut child: Child) {
-    child.kill().expect("SIGKILL");
-    child.wait().expect("reap");
+/// A `serve` child that is killed (SIGKILL) when dropped, also when an assertion fails.
+struct Serve(Child);
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn serve(db: &Path, extra: &[&str], env: &[(&str, &str)]) -> (Serve, String) {
+    let (child, base) = spawn_serve_env(db, extra, env);
+    (Serve(child), base)
+}
+
+fn kill(child: Serve) {
+    drop(child);
 }
 
 fn refused_port() -> u16 {
@@ -125,8 +139,8 @@ async fn forward_passes_the_targets_own_signature_check_and_replay_runs_again() 
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("fwd.db");
     let secret = format!("github={GH}");
-    let (mut child, base) = spawn_serve(&db, &["--secret", &secret, "--forward", &target.url]);
-    let lines = stdout_lines(&mut child);
+    let (mut child, base) = serve(&db, &["--secret", &secret, "--forward", &target.url], &[]);
+    let lines = stdout_lines(&mut child.0);
 
     // Whitespace, key order and UTF-8 that a re-serialisation would change.
     let body = "{ \"zen\" : \"caf\u{e9} \u{2603}\",\n  \"b\":1, \"a\" :[ 1.50 ] }\n".as_bytes();
@@ -185,6 +199,44 @@ async fn forward_passes_the_targets_own_signature_check_and_replay_runs_again() 
     let stored = Store::open(&db).expect("store").runs(id).expect("runs");
     let handlers: Vec<&str> = stored.iter().map(|r| r.handler.as_str()).collect();
     assert_eq!(handlers, vec!["forward", "replay"]);
+
+    // `replay --filter Q` re-runs the configured handlers of every matching delivery.
+    let (b, _) = send_github(&base, "issues", b"{\"other\":1}", Some(GH)).await;
+    let other = id_of(&b);
+    runs_until(&db, other, |r| !r.is_empty()).await;
+    let out = hookwatch(
+        &db,
+        &["replay", "--filter", "type:push", "--forward", &target.url],
+    );
+    assert!(
+        out.status.success(),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    let lines: Vec<Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect();
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert_eq!(lines[0]["delivery_id"], id);
+    assert_eq!(lines[0]["handler"], "forward");
+    assert_eq!(
+        Store::open(&db)
+            .expect("store")
+            .runs(id)
+            .expect("runs")
+            .len(),
+        3
+    );
+    assert_eq!(
+        Store::open(&db)
+            .expect("store")
+            .runs(other)
+            .expect("runs")
+            .len(),
+        1
+    );
     kill(child);
 }
 
@@ -203,12 +255,12 @@ async fn a_command_gets_the_payload_on_stdin_and_its_metadata_in_the_environment
         "#,
     );
     let out_path = out_file.display().to_string();
-    let (mut child, base) = spawn_serve_env(
+    let (mut child, base) = serve(
         &db,
         &["--config", &config],
         &[("OUT", &out_path), ("HOOKWATCH_SECRET_GITHUB", GH)],
     );
-    let lines = stdout_lines(&mut child);
+    let lines = stdout_lines(&mut child.0);
     // Not selected by the handler's event globs: no run.
     let (a, _) = send_github(&base, "issues", b"{\"skip\":true}", Some(GH)).await;
     assert_eq!(a.status, 200);
@@ -298,8 +350,8 @@ async fn slow_hung_and_unreachable_handlers_hold_up_neither_answers_nor_other_ru
             port = refused_port(),
         ),
     );
-    let (mut child, base) = spawn_serve(&db, &["--config", &config]);
-    let lines = stdout_lines(&mut child);
+    let (mut child, base) = serve(&db, &["--config", &config], &[]);
+    let lines = stdout_lines(&mut child.0);
     let (first, took) = send_github(&base, "hang", b"{\"n\":1}", None).await;
     assert_eq!(first.status, 200);
     assert!(took < Duration::from_millis(500), "answered after {took:?}");
@@ -377,8 +429,8 @@ async fn a_5xx_is_retried_on_schedule_and_the_last_failure_is_a_dead_letter() {
             port = refused_port(),
         ),
     );
-    let (mut child, base) = spawn_serve(&db, &["--config", &config]);
-    let lines = stdout_lines(&mut child);
+    let (mut child, base) = serve(&db, &["--config", &config], &[]);
+    let lines = stdout_lines(&mut child.0);
     let (a, _) = send_github(&base, "push", b"{\"retry\":true}", Some(GH)).await;
     assert_eq!(a.status, 200);
     let id = id_of(&a);
@@ -575,8 +627,8 @@ async fn runs_owed_at_a_kill_9_happen_after_the_restart() {
             flaky = flaky.url,
         ),
     );
-    let (mut child, base) = spawn_serve(&db, &["--config", &config]);
-    let lines = stdout_lines(&mut child);
+    let (mut child, base) = serve(&db, &["--config", &config], &[]);
+    let lines = stdout_lines(&mut child.0);
     let (a, _) = send_github(&base, "retry_me", b"{\"n\":0}", Some(GH)).await;
     let mut ids = vec![id_of(&a)];
     let first = next_run(&lines);
@@ -600,7 +652,7 @@ async fn runs_owed_at_a_kill_9_happen_after_the_restart() {
     );
 
     app.delay(Duration::ZERO);
-    let (child, _) = spawn_serve(&db, &["--config", &config]);
+    let (child, _) = serve(&db, &["--config", &config], &[]);
     for id in &ids {
         let runs = runs_until(&db, *id, |r| r.iter().any(|r| r.handler == "app")).await;
         let app_runs: Vec<&Run> = runs.iter().filter(|r| r.handler == "app").collect();
@@ -629,17 +681,17 @@ async fn deliveries_received_without_handlers_are_not_run_when_handlers_return()
     let db = dir.path().join("pause.db");
     let forward = ["--forward", target.url.as_str()];
 
-    let (child, base) = spawn_serve(&db, &forward);
+    let (child, base) = serve(&db, &forward, &[]);
     let (one, _) = send_github(&base, "push", b"{\"n\":1}", None).await;
     runs_until(&db, id_of(&one), |r| !r.is_empty()).await;
     kill(child);
 
-    let (child, base) = spawn_serve(&db, &[]);
+    let (child, base) = serve(&db, &[], &[]);
     let (two, _) = send_github(&base, "push", b"{\"n\":2}", None).await;
     assert_eq!(two.status, 200);
     kill(child);
 
-    let (child, base) = spawn_serve(&db, &forward);
+    let (child, base) = serve(&db, &forward, &[]);
     let (three, _) = send_github(&base, "push", b"{\"n\":3}", None).await;
     runs_until(&db, id_of(&three), |r| !r.is_empty()).await;
     tokio::time::sleep(Duration::from_millis(300)).await;

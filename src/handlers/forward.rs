@@ -32,8 +32,8 @@ impl Clients {
         })
     }
 
-    fn for_url(&self, url: &str) -> &reqwest::Client {
-        if is_loopback(url) {
+    fn for_url(&self, url: &reqwest::Url) -> &reqwest::Client {
+        if is_loopback_url(url) {
             &self.local
         } else {
             &self.remote
@@ -43,9 +43,10 @@ impl Clients {
 
 /// Is the URL's host a loopback name or address?
 pub fn is_loopback(url: &str) -> bool {
-    let Ok(u) = reqwest::Url::parse(url) else {
-        return false;
-    };
+    reqwest::Url::parse(url).is_ok_and(|u| is_loopback_url(&u))
+}
+
+fn is_loopback_url(u: &reqwest::Url) -> bool {
     let Some(host) = u.host_str() else {
         return false;
     };
@@ -53,8 +54,8 @@ pub fn is_loopback(url: &str) -> bool {
     match host.parse::<std::net::IpAddr>() {
         Ok(ip) => ip.is_loopback(),
         Err(_) => {
-            host.eq_ignore_ascii_case("localhost")
-                || host.to_ascii_lowercase().ends_with(".localhost")
+            let name = host.trim_end_matches('.').to_ascii_lowercase();
+            name == "localhost" || name.ends_with(".localhost")
         }
     }
 }
@@ -106,9 +107,20 @@ pub async fn run(
             );
         }
     };
+    let url = match reqwest::Url::parse(url) {
+        Ok(u) => u,
+        Err(e) => {
+            return done(
+                Outcome::Error {
+                    message: format!("bad URL {url}: {e}"),
+                },
+                String::new(),
+            );
+        }
+    };
     let mut req = clients
-        .for_url(url)
-        .request(method, url)
+        .for_url(&url)
+        .request(method, url.clone())
         .timeout(timeout)
         .body(body);
     for (name, value) in end_to_end(headers) {
@@ -179,6 +191,9 @@ mod tests {
         assert!(is_loopback("http://localhost:3000/x"));
         assert!(is_loopback("http://127.0.0.1:3000/x"));
         assert!(is_loopback("http://[::1]:3000/x"));
+        assert!(is_loopback("http://LOCALHOST.:3000/x"));
+        assert!(is_loopback("http://app.localhost/x"));
+        assert!(!is_loopback("http://localhost.example.com/x"));
         assert!(!is_loopback("https://example.com/x"));
         assert!(!is_loopback("not a url"));
     }

@@ -3,12 +3,11 @@
 //! runs them, a timer brings retries back when due, and a bookkeeper thread stores every
 //! run in batched transactions and announces it. Nothing here is on the receiver's path.
 
-use super::outcome::RunResult;
 use super::spec::Handler;
 use super::{forward, spec};
-use crate::delivery::{DeliveryId, Summary, now_ms, rfc3339_ms};
+use crate::delivery::{Summary, now_ms};
 use crate::store::WriterHandle;
-use crate::store::jobs::{Finished, HandlerCell, Job, Jobs, NewJob, Run};
+use crate::store::jobs::{Finished, HandlerCell, Job, Jobs, NewJob};
 use crate::verify::{Registry, Secrets};
 use anyhow::{Context, Result, anyhow};
 use book::{Book, Msg};
@@ -19,112 +18,16 @@ use tokio::sync::{Semaphore, broadcast, oneshot};
 
 mod book;
 mod dispatch;
+mod event;
 mod exec;
 mod queue;
+
+pub use event::HandlerEvent;
 
 /// Handler name used for one-off replays to an explicit URL (`replay --to`).
 pub const REPLAY_HANDLER: &str = "replay";
 /// Runs at once by default.
 pub const DEFAULT_CONCURRENCY: usize = 16;
-/// Longest response excerpt in an NDJSON line (the store keeps the whole excerpt).
-const LINE_EXCERPT_CHARS: usize = 512;
-
-/// A change in a delivery's handler column, with the run when one finished.
-#[derive(Clone, Debug)]
-pub struct HandlerEvent {
-    pub delivery_id: DeliveryId,
-    pub handler: Arc<str>,
-    pub attempt: u32,
-    pub max_attempts: u32,
-    pub cell: HandlerCell,
-    /// The stored run's id, when a run finished.
-    pub run_id: Option<i64>,
-    pub started_at_ms: Option<i64>,
-    pub run: Option<RunResult>,
-}
-
-impl HandlerEvent {
-    fn change(job: &Job, cell: HandlerCell) -> HandlerEvent {
-        HandlerEvent {
-            delivery_id: job.delivery_id,
-            handler: Arc::clone(&job.handler),
-            attempt: job.attempt,
-            max_attempts: job.max_attempts,
-            cell,
-            run_id: None,
-            started_at_ms: None,
-            run: None,
-        }
-    }
-
-    fn finished(f: Finished, run_id: i64) -> HandlerEvent {
-        let j = &f.job;
-        HandlerEvent {
-            delivery_id: j.delivery_id,
-            handler: Arc::clone(&j.handler),
-            attempt: j.attempt,
-            max_attempts: j.max_attempts,
-            cell: HandlerCell::after(
-                &f.result.outcome,
-                f.result.duration_ms,
-                j.attempt,
-                j.max_attempts,
-            ),
-            run_id: Some(run_id),
-            started_at_ms: Some(f.started_at_ms),
-            run: Some(f.result),
-        }
-    }
-
-    /// The event of a stored run (for a printer that lagged and re-reads the store).
-    pub fn from_run(r: Run) -> HandlerEvent {
-        HandlerEvent {
-            delivery_id: r.delivery_id,
-            handler: Arc::from(r.handler.as_str()),
-            attempt: r.attempt,
-            max_attempts: r.max_attempts,
-            cell: r.cell(),
-            run_id: Some(r.id),
-            started_at_ms: Some(r.started_at_ms),
-            run: Some(r.result),
-        }
-    }
-
-    /// The NDJSON line `serve` and `replay` print for a finished run.
-    pub fn to_json(&self) -> serde_json::Value {
-        let run = self.run.as_ref();
-        let excerpt = run.map(|r| {
-            let e: String = r.excerpt.chars().take(LINE_EXCERPT_CHARS).collect();
-            // serde_json escapes C0 controls; C1 ones (a lone CSI) would reach a terminal.
-            e.chars()
-                .map(|c| {
-                    if c.is_control() && !c.is_ascii() {
-                        '\u{fffd}'
-                    } else {
-                        c
-                    }
-                })
-                .collect::<String>()
-        });
-        serde_json::json!({
-            "type": "handler_run",
-            "run_id": self.run_id,
-            "delivery_id": self.delivery_id,
-            "handler": &*self.handler,
-            "attempt": self.attempt,
-            "max_attempts": self.max_attempts,
-            "started_at": self.started_at_ms.map(rfc3339_ms),
-            "duration_ms": run.map(|r| r.duration_ms),
-            "outcome": run.map(|r| &r.outcome),
-            "ok": run.map(|r| r.outcome.is_success()),
-            "result": self.cell.short(),
-            "state": self.cell.state(),
-            "notes": run.map(|r| &r.notes),
-            "excerpt": excerpt,
-        })
-    }
-}
-
 /// What the bookkeeper and the dispatcher share with the pool.
 struct Core {
     queue: Queue,
@@ -308,7 +211,7 @@ impl Pool {
             ));
         }
         let (reply, answer) = oneshot::channel();
-        self.ctx.book.send(Msg::Enqueue { jobs, reply });
+        let _ = self.ctx.book.send(Msg::Enqueue { jobs, reply });
         let queued = answer
             .await
             .map_err(|_| anyhow!("the handler bookkeeper has stopped"))??;
@@ -352,7 +255,7 @@ impl Pool {
                 .and_then(|h| h.retry.get(job.attempt as usize - 1))
                 .map(|d| now_ms() + i64::try_from(d.as_millis()).unwrap_or(i64::MAX / 2))
         };
-        self.ctx.book.send(Msg::Finished {
+        let sent = self.ctx.book.send(Msg::Finished {
             finished: Box::new(Finished {
                 job,
                 started_at_ms,
@@ -361,6 +264,11 @@ impl Pool {
             }),
             reply,
         });
+        if !sent {
+            tracing::warn!(
+                "a handler run finished during shutdown and was not stored; it runs again after a restart"
+            );
+        }
     }
 }
 

@@ -72,24 +72,25 @@ impl Book {
         })
     }
 
-    pub fn send(&self, msg: Msg) {
-        if self.tx.send(msg).is_err() {
-            tracing::warn!("the handler bookkeeper has stopped; a result was not stored");
-        }
+    /// Hand a message over; false once the bookkeeper has stopped (at shutdown).
+    pub fn send(&self, msg: Msg) -> bool {
+        self.tx.send(msg).is_ok()
     }
 
     /// Write everything reported so far.
     pub async fn flush(&self) {
         let (reply, done) = oneshot::channel();
-        self.send(Msg::Flush(reply));
-        let _ = done.await;
+        if self.send(Msg::Flush(reply)) {
+            let _ = done.await;
+        }
     }
 
     /// Write everything reported so far and stop the thread.
     pub async fn close(&self) {
         let (reply, done) = oneshot::channel();
-        self.send(Msg::Close(reply));
-        let _ = done.await;
+        if self.send(Msg::Close(reply)) {
+            let _ = done.await;
+        }
         let thread = self.thread.lock().unwrap_or_else(|p| p.into_inner()).take();
         if let Some(t) = thread {
             let _ = tokio::task::spawn_blocking(move || t.join()).await;

@@ -91,7 +91,7 @@ pub fn run(
 fn resume(ctx: &Shared, start: &Start) -> Result<DeliveryId, StoreError> {
     let (store, jobs, newest) = (&start.store, &start.jobs, start.newest);
     let Some(cursor) = start.state.cursor else {
-        ctx.book.send(Msg::Dispatched {
+        let _ = ctx.book.send(Msg::Dispatched {
             through: newest,
             owed: Vec::new(),
         });
@@ -109,7 +109,7 @@ fn resume(ctx: &Shared, start: &Start) -> Result<DeliveryId, StoreError> {
             to = newest,
             "deliveries received while no handler was configured are not run (use `hookwatch replay`)"
         );
-        ctx.book.send(Msg::Dispatched {
+        let _ = ctx.book.send(Msg::Dispatched {
             through: newest,
             owed: Vec::new(),
         });
@@ -174,8 +174,11 @@ fn dispatch(
             owed.push((s.id, u32::try_from(n).unwrap_or(u32::MAX)));
         }
     }
-    // The bookkeeper learns what is owed before any of it can finish.
-    ctx.book.send(Msg::Dispatched { through, owed });
+    // The bookkeeper learns what is owed before any of it can finish. Once it has stopped
+    // (shutdown) nothing more is run or stored: the cursor recovers it after the restart.
+    if !ctx.book.send(Msg::Dispatched { through, owed }) {
+        return Ok(());
+    }
     *last = through;
     announce_pending(&ctx.core, &queued);
     ctx.core.queue.push_ready(queued);
