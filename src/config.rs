@@ -51,7 +51,8 @@ pub struct FileConfig {
     /// `[[handlers]]`: forward targets and commands run for each delivery.
     #[serde(default)]
     pub handlers: Vec<HandlerSpec>,
-    /// Handler runs at once.
+    /// Handler runs at once [default: 16], shared out evenly among the handlers so that a
+    /// hung one cannot hold up the others.
     pub handler_concurrency: Option<usize>,
 }
 

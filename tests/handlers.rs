@@ -640,8 +640,11 @@ async fn runs_owed_at_a_kill_9_happen_after_the_restart() {
         assert_eq!(a.status, 200);
         ids.push(id_of(&a));
     }
-    // Acknowledged, one run in flight at the slow app, the rest queued: kill -9.
-    app.wait_for(2, WAIT).await;
+    // Acknowledged; the app's one worker (2 shared by 2 handlers) is stuck on the first
+    // delivery at the slow app, the rest are queued: kill -9.
+    app.wait_for(1, WAIT).await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(app.got().len(), 1, "the app's share of the workers is one");
     kill(child);
     assert!(
         Store::open(&db)

@@ -83,8 +83,9 @@ impl Pool {
     ) -> Result<Pool> {
         let jobs = Jobs::open(db).context("cannot open the handler queue")?;
         let concurrency = concurrency.max(1);
+        let names: Vec<Arc<str>> = handlers.iter().map(|h| Arc::clone(&h.name)).collect();
         let core = Arc::new(Core {
-            queue: Queue::new(concurrency),
+            queue: Queue::new(concurrency, &names),
             changes: broadcast::channel(4096).0,
             runs: broadcast::channel(4096).0,
         });
@@ -130,8 +131,9 @@ impl Pool {
             let p = self.clone();
             tokio::spawn(async move {
                 loop {
-                    let job = p.ctx.core.queue.next().await;
+                    let (job, ticket) = p.ctx.core.queue.next().await;
                     p.run(job, None).await;
+                    p.ctx.core.queue.done(ticket);
                 }
             });
         }
