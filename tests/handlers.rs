@@ -200,6 +200,38 @@ async fn forward_passes_the_targets_own_signature_check_and_replay_runs_again() 
     let handlers: Vec<&str> = stored.iter().map(|r| r.handler.as_str()).collect();
     assert_eq!(handlers, vec!["forward", "replay"]);
 
+    // `replay ID --edit`: the edited copy is stored as a new delivery marked as a replay,
+    // signed again with the configured secret, and passes the target's check.
+    let out = Command::new(env!("CARGO_BIN_EXE_hookwatch"))
+        .args(["replay", &id.to_string(), "--edit", "--to", &target.url])
+        .args(["--secret", &secret, "--db"])
+        .arg(&db)
+        .env("XDG_CONFIG_HOME", dir.path())
+        .env_remove("HOOKWATCH_CONFIG")
+        .env("VISUAL", "sed -i s/zen/ZEN/")
+        .output()
+        .expect("replay --edit");
+    assert!(
+        out.status.success(),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    let got = target.wait_for(3, WAIT).await;
+    let edited = String::from_utf8(body.to_vec())
+        .expect("utf8")
+        .replace("zen", "ZEN");
+    assert_eq!(got[2].body, edited.as_bytes());
+    assert_eq!(got[2].verdict, Verdict::Valid, "{:?}", got[2].explanation);
+    let line: Value = serde_json::from_str(text(&out.stdout).trim()).expect("line");
+    let copy = Store::open(&db)
+        .expect("store")
+        .get(line["delivery_id"].as_i64().expect("id"))
+        .expect("get")
+        .expect("the edited copy is stored");
+    assert_eq!(copy.summary.replay_of, Some(id));
+    assert_eq!(copy.body, edited.as_bytes());
+
     // `replay --filter Q` re-runs the configured handlers of every matching delivery.
     let (b, _) = send_github(&base, "issues", b"{\"other\":1}", Some(GH)).await;
     let other = id_of(&b);
@@ -218,9 +250,13 @@ async fn forward_passes_the_targets_own_signature_check_and_replay_runs_again() 
         .lines()
         .map(|l| serde_json::from_str(l).expect("json"))
         .collect();
-    assert_eq!(lines.len(), 1, "{lines:?}");
-    assert_eq!(lines[0]["delivery_id"], id);
-    assert_eq!(lines[0]["handler"], "forward");
+    let mut replayed: Vec<i64> = lines
+        .iter()
+        .map(|l| l["delivery_id"].as_i64().expect("id"))
+        .collect();
+    replayed.sort();
+    assert_eq!(replayed, vec![id, copy.summary.id], "{lines:?}");
+    assert!(lines.iter().all(|l| l["handler"] == "forward"));
     assert_eq!(
         Store::open(&db)
             .expect("store")
