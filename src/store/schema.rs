@@ -44,8 +44,9 @@ CREATE TABLE dedupe (
 ) WITHOUT ROWID;
 ";
 
-/// Version 2: handler jobs (a queue that survives restarts), the run history, and `meta`
-/// (the handler cursor: the last delivery whose jobs were enqueued).
+/// Version 2: handler jobs (retries and manual re-runs, surviving restarts), the run
+/// history, and `meta`: `handler_cursor` (every delivery up to it has its automatic first
+/// attempts stored) and `handler_paused_at` (a receiver without handlers started there).
 const V2: &str = "
 CREATE TABLE jobs (
     id            INTEGER PRIMARY KEY,

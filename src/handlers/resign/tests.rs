@@ -1,3 +1,6 @@
+//! Tests of re-signing: stale Stripe, Standard Webhooks and Slack deliveries verify again at
+//! the target; fresh and untimestamped ones travel untouched; forgeries are never re-signed.
+
 use super::*;
 use crate::delivery::Summary;
 

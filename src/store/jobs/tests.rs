@@ -1,3 +1,6 @@
+//! Tests of the queue tables on real SQLite files: which runs leave a `jobs` row, retries and
+//! dead letters, the cursor and the pause mark, requeueing after a stop, the read side.
+
 use super::*;
 use crate::handlers::outcome::Outcome;
 
