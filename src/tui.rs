@@ -2,6 +2,6 @@
 //! inspector's tree model) and, later, the app state, the runtime loop and the panes.
 
 //pub mod json_view;
-//pub mod keymap;
+pub mod keymap;
 pub mod sanitize;
 pub mod theme;
