@@ -99,7 +99,13 @@ id = "header:X-Acme-Id"
     let h = sign(&acme, &key, body, NOW, Some("m-1")).unwrap();
     assert_eq!(h[1], ("x-acme-time".to_string(), format!("{NOW}000")));
     assert!(h[2].1.starts_with("s2="), "{:?}", h[2]);
-    let v = verify(&acme, std::slice::from_ref(&key), &headers(&pairs(&h)), body, NOW + 60);
+    let v = verify(
+        &acme,
+        std::slice::from_ref(&key),
+        &headers(&pairs(&h)),
+        body,
+        NOW + 60,
+    );
     assert_eq!(v.verdict, Verdict::Valid, "{:?}", v.explanation);
     assert_eq!(v.event_type.as_deref(), Some("order.shipped"));
     assert_eq!(v.dedupe_key.as_deref(), Some("m-1\x1fb~/1"));
