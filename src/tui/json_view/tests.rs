@@ -1,6 +1,8 @@
 //! JSON tree tests: rendering equals pretty JSON, paths, toggling, search, hostile text,
 //! depth limits and a 5 MiB array.
 
+#![allow(clippy::unwrap_used)]
+
 use super::*;
 use crate::tui::theme::Theme;
 use serde_json::{Value, json};
