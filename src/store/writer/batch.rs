@@ -26,7 +26,7 @@ pub(super) fn write_batch(
     {
         // The write lock is held: ids are assigned here, so the dedupe key space can be
         // claimed before the row is written (one insert per row, duplicate or not).
-        let mut next_id: DeliveryId = tx
+        let last_id: DeliveryId = tx
             .prepare_cached(LAST_ID_SQL)?
             .query_row([], |r| r.get(0))?;
         let mut insert = tx.prepare_cached(INSERT_SQL)?;
