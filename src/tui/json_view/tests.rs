@@ -1,6 +1,8 @@
 //! JSON tree tests: rendering equals pretty JSON, paths, toggling, search, hostile text,
 //! depth limits and a 5 MiB array.
 
+#![allow(clippy::unwrap_used)]
+
 use super::*;
 use crate::tui::theme::Theme;
 use serde_json::{Value, json};
@@ -21,7 +23,8 @@ fn all_text(t: &JsonTree) -> String {
 }
 
 fn sample() -> Value {
-    json!({"data": {"items": [{"email": "a"}, {"email": "b"}], "a b": 1}})
+    // Keys in sorted order: the tree keeps the payload's order (serde_json preserve_order).
+    json!({"data": {"a b": 1, "items": [{"email": "a"}, {"email": "b"}]}})
 }
 
 #[test]
@@ -119,6 +122,12 @@ fn big_containers_start_collapsed_but_not_the_root() {
 }
 
 #[test]
+fn keys_keep_the_payload_order() {
+    let t = JsonTree::parse(br#"{"zeta":1,"alpha":2}"#).unwrap();
+    assert_eq!(text(&t, 1, 2), vec!["  \"zeta\": 1,", "  \"alpha\": 2"]);
+}
+
+#[test]
 fn find_reveals_matches_in_collapsed_nodes() {
     let mut t = tree(&sample());
     assert_eq!(t.find("EMAIL"), vec![5, 8]);
@@ -206,7 +215,7 @@ fn five_mib_array_only_renders_the_window() {
             body.push(',');
         }
         body.push_str(&format!(
-            r#"{{"id":{i},"email":"user{i}@example.com","tags":["a","b"],"n":null}}"#
+            r#"{{"email":"user{i}@example.com","id":{i},"n":null,"tags":["a","b"]}}"#
         ));
         i += 1;
     }

@@ -1,5 +1,7 @@
 //! Keymap tests: key parsing and normalization, resolution, overrides, errors, defaults.
 
+#![allow(clippy::unwrap_used)]
+
 use super::*;
 use crossterm::event::{KeyCode, KeyEventState, KeyModifiers as M};
 
