@@ -11,6 +11,12 @@ pub mod inspector;
 pub mod layout;
 pub mod list;
 pub mod rows;
+#[cfg(test)]
+pub(crate) mod testkit;
+#[cfg(test)]
+mod tests;
+#[cfg(test)]
+mod tests_keys;
 
 use crate::delivery::{DeliveryId, Summary, Verdict};
 use crate::filter::{Filter, HandlerState};

@@ -9,6 +9,9 @@ use crate::delivery::DeliveryId;
 pub struct ListView {
     /// The selected delivery (by id, so it survives floods and filter changes).
     pub selected: Option<DeliveryId>,
+    /// The row the user chose: while a filter hides it the nearest row is selected, and it
+    /// is selected again as soon as it shows (typing a filter passes through many states).
+    pub anchor: Option<DeliveryId>,
     /// Display index of the top row on screen.
     pub offset: usize,
     /// Stick to the newest delivery.
@@ -23,6 +26,7 @@ impl Default for ListView {
     fn default() -> Self {
         ListView {
             selected: None,
+            anchor: None,
             offset: 0,
             follow: true,
             frozen_at: None,
@@ -94,6 +98,7 @@ impl ListView {
         }
         let i = i.min(n - 1);
         self.selected = self.display_row(rows, i).map(|r| r.summary.id);
+        self.anchor = self.selected;
         self.scroll_to(i);
     }
 
@@ -131,8 +136,16 @@ impl ListView {
             self.offset = 0;
             return;
         }
+        if let Some(a) = self
+            .anchor
+            .filter(|a| self.display_index(rows, *a).is_some())
+        {
+            self.selected = Some(a);
+        }
         if self.selected.is_none() {
-            self.select_index(rows, 0);
+            // Not `select_index`: the user's anchor stays for when it shows again.
+            self.selected = self.display_row(rows, 0).map(|r| r.summary.id);
+            self.offset = 0;
             return;
         }
         self.offset = (self.offset + added_above).min(n.saturating_sub(1));

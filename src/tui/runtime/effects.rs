@@ -219,7 +219,7 @@ fn loader(store: Store, rx: std::sync::mpsc::Receiver<Load>, done: UnboundedSend
 }
 
 /// Write a delivery as a fixture file `hookwatch-<id>.json` in `dir` (never overwriting:
-/// `-2`, `-3`… are added); signature, timestamp and id headers are left out, as
+/// `-2`, `-3`… are added); the profile's signing headers are left out, as
 /// `hookwatch export --format fixture` does (`send` signs afresh).
 pub fn export_fixture(
     db: &Path,
@@ -236,17 +236,7 @@ pub fn export_fixture(
         .provider
         .as_deref()
         .and_then(|p| registry.get(p))
-        .map(|p| {
-            [
-                Some(p.signature_header()),
-                p.timestamp_header(),
-                p.id_header(),
-            ]
-            .into_iter()
-            .flatten()
-            .map(str::to_ascii_lowercase)
-            .collect()
-        })
+        .map(|p| p.signing_headers())
         .unwrap_or_default();
     let strip: Vec<&str> = strip.iter().map(String::as_str).collect();
     let text = Fixture::from_delivery(&d, &strip).to_json_pretty();
