@@ -164,6 +164,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             Span::styled(format!(" FROZEN +{n} new "), theme.style(Role::Error))
         }
         (None, true) => Span::styled(" FOLLOW ", theme.style(Role::VerdictValid)),
+        (None, false) if app.list.offset > 0 => Span::styled(
+            format!(" ↑ {} newer · PAUSED ", app.list.offset),
+            theme.style(Role::Accent),
+        ),
         (None, false) => Span::styled(" PAUSED ", muted(theme)),
     };
     let block = pane(focused(app, Focus::List), theme)

@@ -228,3 +228,32 @@ fn frozen_list_with_new_deliveries_toast_and_confirm() {
     a.update(ch('R'));
     insta::assert_snapshot!("confirm_rerun_all", render(&a));
 }
+
+#[test]
+fn status_bar_notices_errors_and_progress() {
+    let mut s = setup(false);
+    s.notices = vec![
+        "theme solarized broken: `text` = 12 is not a colour, using dark".into(),
+        "config keys.quit: unknown key".into(),
+    ];
+    let mut a = App::new(s, ratatui::layout::Rect::new(0, 0, 150, 14));
+    a.update(Msg::CaughtUp(batch(1, 40)));
+    for _ in 0..3 {
+        a.update(ch('j'));
+    }
+    a.update(Msg::Deliveries(batch(41, 5)));
+    let screen = render(&a);
+    assert!(screen.contains("caught up 40"));
+    assert!(screen.contains("⚠ theme solarized broken"));
+    assert!(screen.contains("↑ 5 newer · PAUSED"), "{screen}");
+    insta::assert_snapshot!("status_notices", screen);
+    a.update(ch('/'));
+    type_text(&mut a, "acme");
+    a.update(Msg::Error(
+        "cannot re-read missed deliveries: disk I/O error".into(),
+    ));
+    let screen = render(&a);
+    assert!(screen.contains("filtering… 0/45"), "{screen}");
+    assert!(screen.contains("error: cannot re-read"));
+    insta::assert_snapshot!("status_error_progress", screen);
+}
