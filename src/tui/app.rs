@@ -223,8 +223,17 @@ impl App {
         }
     }
 
+    /// Apply a message; `dirty` tells the runtime whether anything visible changed
+    /// (a message that changes nothing never clears a frame still owed for earlier ones).
     pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
+        let owed = self.dirty;
         self.dirty = true;
+        let fx = self.dispatch(msg);
+        self.dirty |= owed;
+        fx
+    }
+
+    fn dispatch(&mut self, msg: Msg) -> Vec<Effect> {
         match msg {
             Msg::Key(k) => self.on_key(k),
             Msg::Mouse(m) => self.on_mouse(m),
@@ -356,13 +365,12 @@ impl App {
 
     /// Settle the list after rows changed and load the selection if it moved.
     pub fn after_list_change(&mut self, added_above: usize) -> Vec<Effect> {
-        let before = self.list.selected;
         self.list.settle(&self.rows, added_above);
-        self.selection_changed(before)
+        self.selection_changed()
     }
 
     /// Ask for the selected delivery when the selection is not the one shown or loading.
-    pub fn selection_changed(&mut self, _before: Option<DeliveryId>) -> Vec<Effect> {
+    pub fn selection_changed(&mut self) -> Vec<Effect> {
         let sel = self.list.selected;
         let shown = self.inspector.loaded.as_ref().map(|l| l.id());
         if sel.is_none() || sel == shown || sel == self.inspector.loading {

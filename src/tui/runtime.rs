@@ -8,6 +8,8 @@ mod edit;
 mod effects;
 pub mod frame;
 mod input;
+#[cfg(test)]
+mod tests;
 
 use crate::config::Settings;
 use crate::delivery::{DeliveryId, Summary, now_ms};
@@ -151,6 +153,11 @@ pub async fn run(mut settings: Settings, demo: bool) -> Result<()> {
         }
         let mut frame_due = None;
         if app.dirty {
+            // Keep the layout in step with the real screen before drawing it.
+            let size = term.size()?;
+            if (size.width, size.height) != (app.size.width, app.size.height) {
+                fx.extend(app.update(Msg::Resize(size.width, size.height)));
+            }
             let now = Instant::now();
             match clamp.check(now) {
                 Frame::DrawNow => {
@@ -234,7 +241,11 @@ fn perform(effects: &mut Effects, effect: Effect) {
             generation,
             filter,
             rows,
-        } => effects.run_filter(generation, filter, rows),
+        } => effects.run_filter(effects::FilterJob {
+            generation,
+            filter,
+            rows,
+        }),
         Effect::EditReplay(_) | Effect::Quit => {}
     }
 }

@@ -33,9 +33,8 @@ impl App {
                 }
             }
             Action::ToggleFreeze => {
-                let before = self.list.selected;
                 self.list.toggle_freeze(&self.rows);
-                return self.selection_changed(before);
+                return self.selection_changed();
             }
             Action::Filter => {
                 self.mode = Mode::Filter;
@@ -174,9 +173,8 @@ impl App {
     }
 
     pub(super) fn move_list(&mut self, delta: isize) -> Vec<Effect> {
-        let before = self.list.selected;
         self.list.move_by(&self.rows, delta);
-        self.selection_changed(before)
+        self.selection_changed()
     }
 
     /// Lines of the inspector's current tab.

@@ -187,10 +187,9 @@ impl App {
                     self.focus = Focus::List;
                     let i = self.list.offset + usize::from(m.row - rows.y);
                     if i < self.list.shown_len(&self.rows) {
-                        let before = self.list.selected;
                         self.list.select_index(&self.rows, i);
                         self.list.follow = i == 0;
-                        return self.selection_changed(before);
+                        return self.selection_changed();
                     }
                     Vec::new()
                 } else if inside(body) {

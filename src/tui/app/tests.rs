@@ -259,11 +259,18 @@ fn a_lag_says_caught_up_and_ticks_expire_notices() {
         now_ms: now + NOTICE_MS + 1,
     });
     assert_eq!(a.caught_up, None);
-    // A tick inside the same second with nothing expiring draws nothing.
+    // A tick inside the same second with nothing expiring draws nothing…
+    a.dirty = false;
     a.update(Msg::Tick {
         now_ms: now + NOTICE_MS + 2,
     });
     assert!(!a.dirty);
+    // …but never cancels a frame still owed for an earlier change.
+    a.update(Msg::Deliveries(batch(8, 1)));
+    a.update(Msg::Tick {
+        now_ms: now + NOTICE_MS + 3,
+    });
+    assert!(a.dirty);
 }
 
 #[test]

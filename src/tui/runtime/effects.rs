@@ -21,6 +21,13 @@ use tokio::sync::mpsc::UnboundedSender;
 /// Rows whose bodies are read between two progress reports.
 const FILTER_CHUNK: usize = 256;
 
+/// Rows to answer a filter for from their bodies.
+pub struct FilterJob {
+    pub generation: u64,
+    pub filter: Filter,
+    pub rows: Vec<(Summary, Option<HandlerState>)>,
+}
+
 enum Load {
     Delivery(DeliveryId),
     Runs(DeliveryId),
@@ -30,6 +37,7 @@ pub struct Effects {
     db: PathBuf,
     done: UnboundedSender<Msg>,
     loader: std::sync::mpsc::Sender<Load>,
+    filters: std::sync::mpsc::Sender<FilterJob>,
     filter_generation: Arc<AtomicU64>,
     pub pool: Option<Pool>,
     pub registry: Registry,
@@ -49,11 +57,19 @@ impl Effects {
         std::thread::Builder::new()
             .name("hookwatch-loader".into())
             .spawn(move || loader(store, rx, out))?;
+        let (filters, jobs) = std::sync::mpsc::channel();
+        let store = Store::open(db)?;
+        let generation = Arc::new(AtomicU64::new(0));
+        let (out, current) = (done.clone(), Arc::clone(&generation));
+        std::thread::Builder::new()
+            .name("hookwatch-filter".into())
+            .spawn(move || filter_worker(store, jobs, current, out))?;
         Ok(Effects {
             db: db.to_path_buf(),
             done,
             loader: tx,
-            filter_generation: Arc::new(AtomicU64::new(0)),
+            filters,
+            filter_generation: generation,
             pool,
             registry,
             clipboard: Clipboard::new(),
@@ -77,56 +93,10 @@ impl Effects {
     }
 
     /// Read bodies for rows the summary could not decide; a newer generation cancels.
-    pub fn run_filter(
-        &self,
-        generation: u64,
-        filter: Filter,
-        rows: Vec<(Summary, Option<HandlerState>)>,
-    ) {
+    pub fn run_filter(&self, job: FilterJob) {
         self.filter_generation
-            .fetch_max(generation, Ordering::SeqCst);
-        let current = Arc::clone(&self.filter_generation);
-        let db = self.db.clone();
-        let done = self.done.clone();
-        tokio::task::spawn_blocking(move || {
-            let store = match Store::open(&db) {
-                Ok(s) => s,
-                Err(e) => {
-                    let _ = done.send(Msg::FilterFailed {
-                        generation,
-                        error: e.to_string(),
-                    });
-                    return;
-                }
-            };
-            for chunk in rows.chunks(FILTER_CHUNK) {
-                if current.load(Ordering::SeqCst) != generation {
-                    return;
-                }
-                let answers = chunk
-                    .iter()
-                    .map(|(summary, handler)| {
-                        let body = store.body(summary.id).ok().flatten();
-                        let subject = BodySubject {
-                            summary,
-                            handler: *handler,
-                            body: body.unwrap_or_default(),
-                            json: OnceCell::new(),
-                        };
-                        (summary.id, filter.matches(&subject))
-                    })
-                    .collect();
-                if done
-                    .send(Msg::FilterProgress {
-                        generation,
-                        answers,
-                    })
-                    .is_err()
-                {
-                    return;
-                }
-            }
-        });
+            .fetch_max(job.generation, Ordering::SeqCst);
+        let _ = self.filters.send(job);
     }
 
     pub fn export_fixture(&self, id: DeliveryId) {
@@ -178,6 +148,53 @@ impl Subject for BodySubject<'_> {
         self.json
             .get_or_init(|| serde_json::from_slice(&self.body).ok())
             .as_ref()
+    }
+}
+
+/// The body filter: answer each job's rows chunk by chunk, dropping jobs (and the rest of
+/// a job) as soon as a newer filter generation exists.
+fn filter_worker(
+    store: Store,
+    jobs: std::sync::mpsc::Receiver<FilterJob>,
+    current: Arc<AtomicU64>,
+    done: UnboundedSender<Msg>,
+) {
+    for job in jobs {
+        let generation = job.generation;
+        'job: for chunk in job.rows.chunks(FILTER_CHUNK) {
+            if current.load(Ordering::SeqCst) != generation {
+                break;
+            }
+            let mut answers = Vec::with_capacity(chunk.len());
+            for (summary, handler) in chunk {
+                let body = match store.body(summary.id) {
+                    Ok(b) => b.unwrap_or_default(),
+                    Err(e) => {
+                        let _ = done.send(Msg::FilterFailed {
+                            generation,
+                            error: format!("cannot read bodies: {e}"),
+                        });
+                        break 'job;
+                    }
+                };
+                let subject = BodySubject {
+                    summary,
+                    handler: *handler,
+                    body,
+                    json: OnceCell::new(),
+                };
+                answers.push((summary.id, job.filter.matches(&subject)));
+            }
+            if done
+                .send(Msg::FilterProgress {
+                    generation,
+                    answers,
+                })
+                .is_err()
+            {
+                return;
+            }
+        }
     }
 }
 
