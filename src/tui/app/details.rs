@@ -92,11 +92,26 @@ pub fn wrap_words(text: &str, width: usize) -> Vec<String> {
 
 /// `label: value` wrapped, continuation lines indented under the value.
 fn field(out: &mut Vec<DetailLine>, label: &str, value: &str, role: Role, width: usize) {
+    labelled(out, (Role::Muted, label), value, role, width);
+}
+
+/// Like [`field`] with the label in its own role (header names).
+fn labelled(
+    out: &mut Vec<DetailLine>,
+    (label_role, label): (Role, &str),
+    value: &str,
+    role: Role,
+    width: usize,
+) {
     let pad = label.chars().count() + 2;
     let first = width.saturating_sub(pad).max(8);
     let mut pieces = wrap(value, first).into_iter();
     let head = pieces.next().unwrap_or_default();
-    out.push(vec![(Role::Muted, format!("{label}: ")), (role, head)]);
+    out.push(vec![
+        (label_role, label.to_string()),
+        (Role::Muted, ": ".into()),
+        (role, head),
+    ]);
     for p in pieces {
         out.push(vec![(Role::Text, " ".repeat(pad)), (role, p)]);
     }
@@ -129,9 +144,10 @@ fn headers(l: &Loaded, width: usize, out: &mut Vec<DetailLine>) {
     let request = format!("{} {}", escape_str(&d.method), escape_str(&d.summary.path));
     out.push(vec![(Role::Header, request)]);
     for (name, value) in &d.headers {
-        field(
+        let name = escape_str(name);
+        labelled(
             out,
-            &escape_str(name),
+            (Role::JsonKey, &name),
             &escape_bytes(value),
             Role::Text,
             width,

@@ -68,6 +68,9 @@ impl App {
                 self.relayout();
                 Vec::new()
             }
+            // The list stays reachable while typing.
+            KeyCode::Up => self.move_list(-1),
+            KeyCode::Down => self.move_list(1),
             _ => {
                 let Some(req) = to_input_request(&Event::Key(k)) else {
                     return Vec::new();
