@@ -293,7 +293,7 @@ impl App {
             }
             Msg::Copied { label, result } => {
                 match result {
-                    Ok(how) => self.toast(format!("copied {label} to the {how}"), false),
+                    Ok(how) => self.toast(format!("copied {label} via {how}"), false),
                     Err(e) => self.toast(format!("could not copy {label}: {e}"), true),
                 }
                 Vec::new()

@@ -71,7 +71,7 @@ fn copy_before_the_body_is_loaded_says_so() {
     });
     assert_eq!(
         a.toast.as_ref().unwrap().text,
-        "copied payload of #2 to the system clipboard + OSC 52"
+        "copied payload of #2 via system clipboard + OSC 52"
     );
 }
 
