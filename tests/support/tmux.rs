@@ -18,14 +18,25 @@ impl Tmux {
         );
         let session = format!("{name}-{}", std::process::id());
         let status = Command::new("tmux")
-            .args(["new-session", "-d", "-s", &session, "-x", &width.to_string(), "-y", &height.to_string()])
+            .args([
+                "new-session",
+                "-d",
+                "-s",
+                &session,
+                "-x",
+                &width.to_string(),
+                "-y",
+                &height.to_string(),
+            ])
             .arg(command)
             .env("TERM", "xterm-256color")
             .status()
             .expect("tmux new-session");
         assert!(status.success(), "tmux new-session failed");
         // Keep the pane after the program exits, so its last screen can be read.
-        let _ = Command::new("tmux").args(["set-option", "-t", &session, "remain-on-exit", "on"]).status();
+        let _ = Command::new("tmux")
+            .args(["set-option", "-t", &session, "remain-on-exit", "on"])
+            .status();
         Tmux { session }
     }
 
@@ -84,7 +95,13 @@ impl Tmux {
     /// Is the alternate screen active (a full-screen program holds the terminal)?
     pub fn alternate_on(&self) -> bool {
         let out = Command::new("tmux")
-            .args(["display-message", "-p", "-t", &self.session, "#{alternate_on}"])
+            .args([
+                "display-message",
+                "-p",
+                "-t",
+                &self.session,
+                "#{alternate_on}",
+            ])
             .output()
             .expect("tmux display-message");
         String::from_utf8_lossy(&out.stdout).trim() == "1"
@@ -93,6 +110,8 @@ impl Tmux {
 
 impl Drop for Tmux {
     fn drop(&mut self) {
-        let _ = Command::new("tmux").args(["kill-session", "-t", &self.session]).status();
+        let _ = Command::new("tmux")
+            .args(["kill-session", "-t", &self.session])
+            .status();
     }
 }
