@@ -7,6 +7,10 @@ mod help;
 mod inspector;
 mod list;
 mod status;
+#[cfg(test)]
+pub(crate) mod tests;
+#[cfg(test)]
+mod tests_inspector;
 mod toast;
 
 use crate::tui::app::{App, Focus, Mode};

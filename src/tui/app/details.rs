@@ -58,6 +58,38 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
     out
 }
 
+/// Word-wrap escaped text to `width` columns (words longer than a line are cut).
+pub fn wrap_words(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut out: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    let mut used = 0;
+    for word in text.split(' ') {
+        let w: usize = word.chars().map(char_width).sum();
+        let gap = usize::from(!cur.is_empty());
+        if used + gap + w <= width {
+            if gap == 1 {
+                cur.push(' ');
+            }
+            cur.push_str(word);
+            used += gap + w;
+            continue;
+        }
+        if !cur.is_empty() {
+            out.push(std::mem::take(&mut cur));
+        }
+        let mut pieces = wrap(word, width);
+        let last = pieces.pop().unwrap_or_default();
+        out.extend(pieces);
+        used = last.chars().map(char_width).sum();
+        cur = last;
+    }
+    if !cur.is_empty() || out.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
 /// `label: value` wrapped, continuation lines indented under the value.
 fn field(out: &mut Vec<DetailLine>, label: &str, value: &str, role: Role, width: usize) {
     let pad = label.chars().count() + 2;
@@ -73,7 +105,7 @@ fn field(out: &mut Vec<DetailLine>, label: &str, value: &str, role: Role, width:
 /// Paragraph text wrapped to `width`, every line in `role`.
 fn para(out: &mut Vec<DetailLine>, text: &str, role: Role, width: usize) {
     for line in text.lines() {
-        for piece in wrap(&escape_str(line), width) {
+        for piece in wrap_words(&escape_str(line), width) {
             out.push(vec![(role, piece)]);
         }
     }
@@ -187,21 +219,26 @@ fn runs(l: &Loaded, width: usize, out: &mut Vec<DetailLine>) {
             Role::HandlerFailed
         };
         let detail = match &r.outcome {
-            Outcome::Error { message } => format!(" {}", escape_str(message)),
+            Outcome::Error { message } => message.clone(),
             _ => String::new(),
         };
+        let took = match r.outcome {
+            Outcome::Http { .. } => String::new(),
+            _ => format!(" after {} ms", r.duration_ms),
+        };
+        let started = rfc3339_ms(run.started_at_ms);
+        let time = started.split('T').nth(1).unwrap_or(&started).to_string();
         out.push(vec![
             (Role::Header, escape_str(&run.handler)),
+            (role, format!("  {}{took}", r.outcome.short(r.duration_ms))),
             (
                 Role::Muted,
-                format!("  attempt {}/{}  ", run.attempt, run.max_attempts),
-            ),
-            (role, format!("{}{detail}", r.outcome.short(r.duration_ms))),
-            (
-                Role::Muted,
-                format!("  {} ms  {}", r.duration_ms, rfc3339_ms(run.started_at_ms)),
+                format!("  attempt {}/{} at {time}", run.attempt, run.max_attempts),
             ),
         ]);
+        if !detail.is_empty() {
+            para(out, &detail, Role::HandlerFailed, width);
+        }
         for note in &r.notes {
             para(out, &format!("note: {note}"), Role::Muted, width);
         }
@@ -230,5 +267,18 @@ mod tests {
         assert_eq!(wrap("abcdef", 4), vec!["abcd", "ef"]);
         assert_eq!(wrap("", 4), vec![""]);
         assert_eq!(wrap("日本語", 4), vec!["日本", "語"]);
+    }
+
+    #[test]
+    fn wrap_words_breaks_at_spaces() {
+        assert_eq!(
+            wrap_words("check the clock", 10),
+            vec!["check the", "clock"]
+        );
+        assert_eq!(
+            wrap_words("abcdefghijkl xy", 5),
+            vec!["abcde", "fghij", "kl xy"]
+        );
+        assert_eq!(wrap_words("", 5), vec![""]);
     }
 }

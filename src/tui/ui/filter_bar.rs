@@ -21,7 +21,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let shown = app.list.shown_len(&app.rows);
     let count = match app.filter.progress {
         Some((done, total)) => format!(" filtering… {done}/{total} "),
-        None if app.filter.applied.is_empty() => format!(" {} ", app.rows.len()),
+        None if app.filter.applied.is_empty() => format!(" {} total ", app.rows.len()),
         None => format!(" {shown} of {} ", app.rows.len()),
     };
     let width = usize::from(area.width);

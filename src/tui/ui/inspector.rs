@@ -63,7 +63,7 @@ fn title<'a>(app: &App, loaded: Option<&Loaded>, theme: &Theme) -> Line<'a> {
     };
     let s = &l.delivery.summary;
     let label = format!(
-        " #{} {} {} ",
+        " #{} {} {}",
         s.id,
         escape_str(s.provider.as_deref().unwrap_or("-")),
         escape_str(s.event_type.as_deref().unwrap_or("-"))
@@ -72,7 +72,7 @@ fn title<'a>(app: &App, loaded: Option<&Loaded>, theme: &Theme) -> Line<'a> {
     Line::from(vec![
         Span::styled(truncate_width(&label, max), theme.style(Role::Title)),
         Span::styled(
-            format!("{} {} ", verdict_symbol(s.verdict), s.verdict),
+            format!(" {} {} ", verdict_symbol(s.verdict), s.verdict),
             theme.style(verdict_role(s.verdict)),
         ),
     ])
@@ -164,8 +164,12 @@ fn content<'a>(app: &App, l: &Loaded, area: Rect, theme: &Theme, focused: bool) 
                     .collect()
             }
             Err(why) => {
-                let mut out = vec![Line::from(Span::styled(escape_str(why), muted(theme)))];
-                out.extend(raw(l, scroll, h.saturating_sub(1), w, theme));
+                let mut out: Vec<Line> = details::wrap_words(&escape_str(why), w)
+                    .into_iter()
+                    .map(|p| Line::from(Span::styled(p, muted(theme))))
+                    .collect();
+                let rest = h.saturating_sub(out.len());
+                out.extend(raw(l, scroll, rest, w, theme));
                 out
             }
         },

@@ -15,6 +15,8 @@ use ratatui::widgets::{Cell, Paragraph, Row, Table, Wrap};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Col {
+    /// The selection marker (the row also gets the selection style).
+    Mark0,
     Id,
     Time,
     Provider,
@@ -28,6 +30,7 @@ enum Col {
 impl Col {
     fn title(self) -> &'static str {
         match self {
+            Col::Mark0 => "",
             Col::Id => "#",
             Col::Time => "time",
             Col::Provider => "provider",
@@ -42,49 +45,70 @@ impl Col {
 
 /// Columns and their widths for an inner width (the event column takes the rest).
 fn columns(width: u16) -> Vec<(Col, u16)> {
-    let all: &[(Col, u16)] = if width >= 96 {
+    let all: &[(Col, u16)] = if width >= 100 {
         &[
             (Col::Id, 5),
             (Col::Time, 12),
-            (Col::Provider, 13),
+            (Col::Provider, 12),
             (Col::Event, 0),
             (Col::Sig, 12),
             (Col::Mark, 4),
-            (Col::Handler, 12),
+            (Col::Handler, 14),
             (Col::Size, 6),
         ]
-    } else if width >= 72 {
+    } else if width >= 84 {
         &[
             (Col::Time, 12),
-            (Col::Provider, 11),
+            (Col::Provider, 12),
             (Col::Event, 0),
             (Col::Sig, 12),
             (Col::Mark, 4),
-            (Col::Handler, 11),
+            (Col::Handler, 14),
+            (Col::Size, 6),
+        ]
+    } else if width >= 64 {
+        &[
+            (Col::Time, 8),
+            (Col::Provider, 10),
+            (Col::Event, 0),
+            (Col::Sig, 12),
+            (Col::Mark, 4),
+            (Col::Handler, 14),
         ]
     } else if width >= 52 {
         &[
             (Col::Time, 8),
             (Col::Event, 0),
             (Col::Sig, 12),
-            (Col::Mark, 4),
-            (Col::Handler, 10),
+            (Col::Handler, 12),
         ]
     } else {
         &[(Col::Time, 8), (Col::Event, 0), (Col::Sig, 12)]
     };
-    let fixed: u16 = all.iter().map(|(_, w)| w + 1).sum();
+    let fixed: u16 = all.iter().map(|(_, w)| w + 1).sum::<u16>() + 1;
     let event = width.saturating_sub(fixed).max(6);
-    all.iter()
-        .map(|&(c, w)| (c, if c == Col::Event { event } else { w }))
+    std::iter::once((Col::Mark0, 1))
+        .chain(
+            all.iter()
+                .map(|&(c, w)| (c, if c == Col::Event { event } else { w })),
+        )
         .collect()
 }
 
-fn cell<'a>(app: &App, r: &DeliveryRow, col: Col, width: u16, theme: &Theme) -> Cell<'a> {
+/// One cell; `width` is the column's, `selected` marks the selected row.
+struct Place {
+    width: u16,
+    selected: bool,
+}
+
+fn cell<'a>(app: &App, r: &DeliveryRow, col: Col, at: Place, theme: &Theme) -> Cell<'a> {
+    let (width, selected) = (at.width, at.selected);
     let s = &r.summary;
     let fit = |text: &str| truncate_width(text, usize::from(width));
     let text = |text: &str, role: Role| Cell::from(Span::styled(fit(text), theme.style(role)));
     match col {
+        Col::Mark0 if selected => Cell::from("▌"),
+        Col::Mark0 => Cell::from(""),
         Col::Id => Cell::from(Line::from(fit(&s.id.to_string())).alignment(Alignment::Right)),
         Col::Time => text(
             &clock(s.received_at_ms, app.setup.utc_offset_s, width < 12),
@@ -140,6 +164,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             Span::styled(format!(" FROZEN +{n} new "), theme.style(Role::Error))
         }
         (None, true) => Span::styled(" FOLLOW ", theme.style(Role::VerdictValid)),
+        (None, false) if app.list.offset > 0 => Span::styled(
+            format!(" ↑ {} newer · PAUSED ", app.list.offset),
+            theme.style(Role::Accent),
+        ),
         (None, false) => Span::styled(" PAUSED ", muted(theme)),
     };
     let block = pane(focused(app, Focus::List), theme)
@@ -152,16 +180,32 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         return;
     }
     let cols = columns(inner.width);
-    let header = Row::new(
-        cols.iter()
-            .map(|(c, _)| Cell::from(Span::styled(c.title(), theme.style(Role::Header)))),
-    );
+    let header = Row::new(cols.iter().map(|(c, w)| {
+        let line = Line::from(Span::styled(c.title(), theme.style(Role::Header)));
+        let _ = w;
+        match c {
+            Col::Id | Col::Size => Cell::from(line.alignment(Alignment::Right)),
+            _ => Cell::from(line),
+        }
+    }));
     let height = usize::from(inner.height.saturating_sub(1));
     let selected = app.list.selected_index(&app.rows);
     let rows: Vec<Row> = (app.list.offset..app.list.offset + height)
         .filter_map(|i| app.list.display_row(&app.rows, i).map(|r| (i, r)))
         .map(|(i, r)| {
-            let row = Row::new(cols.iter().map(|&(c, w)| cell(app, r, c, w, theme)));
+            let sel = Some(i) == selected;
+            let row = Row::new(cols.iter().map(|&(c, w)| {
+                cell(
+                    app,
+                    r,
+                    c,
+                    Place {
+                        width: w,
+                        selected: sel,
+                    },
+                    theme,
+                )
+            }));
             if Some(i) == selected {
                 row.style(theme.style(Role::Selection))
             } else {

@@ -118,21 +118,24 @@ fn left_spans<'a>(app: &App, theme: &Theme, width: usize) -> Vec<Span<'a>> {
             muted(theme),
         ));
     }
+    let sep = || Span::styled("│ ", muted(theme));
     if let Some((done, total)) = app.filter.progress {
+        spans.push(sep());
         spans.push(Span::styled(
             format!("filtering… {done}/{total} "),
             theme.style(Role::Accent),
         ));
     }
     if let Some((n, _)) = app.caught_up {
+        spans.push(sep());
         spans.push(Span::styled(
             format!("lagged: caught up {n} from the store "),
             theme.style(Role::Accent),
         ));
     }
     let used: usize = spans.iter().map(|s| display_width(&s.content)).sum();
-    let room = width.saturating_sub(used);
-    let mut tail = Vec::new();
+    let room = width.saturating_sub(used + 2);
+    let mut tail = vec![sep()];
     if let Some(e) = &app.last_error {
         tail.push(Span::styled(
             truncate_width(&format!("error: {}", escape_str(e)), room),
@@ -148,6 +151,8 @@ fn left_spans<'a>(app: &App, theme: &Theme, width: usize) -> Vec<Span<'a>> {
             theme.style(Role::Error),
         ));
     }
-    spans.extend(tail);
+    if tail.len() > 1 {
+        spans.extend(tail);
+    }
     spans
 }
