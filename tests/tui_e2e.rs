@@ -89,7 +89,7 @@ async fn dashboard_in_a_real_terminal() {
     let screen = t.wait_for("rows", WAIT, |s| {
         s.contains("person_updated")
             && s.contains("call_created")
-            && s.contains("cadence_membership_created")
+            && s.contains("account_updated")
     });
     assert!(screen.contains("valid"), "{screen}");
 
