@@ -321,12 +321,10 @@ fn summary_filters_over_a_hundred_thousand_rows_answer_at_once() {
     a.update(Msg::Deliveries(rows));
     a.update(ch('/'));
     type_text(&mut a, "type:person_* -sig:stal");
-    let started = std::time::Instant::now();
     let fx = a.update(ch('e'));
-    let elapsed = started.elapsed();
+    // Decided from the summaries alone, in this keystroke: no body reads, no background
+    // filter. (How fast: `cargo bench --bench render`, not a timed test.)
     assert!(fx.iter().all(|e| !matches!(e, Effect::RunFilter { .. })));
     assert_eq!(a.list.shown_len(&a.rows), 25_000);
     assert_eq!(a.filter.progress, None, "summary-only: no body reads left");
-    // One keystroke = one pass over 100k summaries; generous for a debug build.
-    assert!(elapsed.as_millis() < 500, "{elapsed:?}");
 }
