@@ -10,7 +10,6 @@ use crate::tui::app::inspector::Loaded;
 use crate::tui::app::testkit::*;
 use crate::tui::app::{App, Msg};
 use crossterm::event::KeyCode;
-use std::time::Instant;
 
 fn nested() -> Vec<u8> {
     serde_json::to_vec(&serde_json::json!({
@@ -89,17 +88,13 @@ fn huge_body_draws_only_its_window() {
     a.update(ch('j'));
     a.update(ch('l'));
     a.update(ch('G'));
-    let started = Instant::now();
     let screen = render(&a);
-    let first = started.elapsed();
     insta::assert_snapshot!("huge_body_end", screen);
     a.update(ch(']'));
     a.update(ch(']'));
     let raw = render(&a);
     assert!(raw.contains("{\"items\":[{\"i\":0"));
     insta::assert_snapshot!("huge_body_raw", raw);
-    // Generous: a debug build on a shared machine; the point is no whole-body work per frame.
-    assert!(first.as_millis() < 500, "frame took {first:?}");
 }
 
 #[test]
