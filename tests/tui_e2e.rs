@@ -87,9 +87,7 @@ async fn dashboard_in_a_real_terminal() {
         String::from_utf8_lossy(&out.stderr)
     );
     let screen = t.wait_for("rows", WAIT, |s| {
-        s.contains("person_updated")
-            && s.contains("call_created")
-            && s.contains("account_updated")
+        s.contains("person_updated") && s.contains("call_created") && s.contains("account_updated")
     });
     assert!(screen.contains("valid"), "{screen}");
 
