@@ -140,7 +140,13 @@ impl Settings {
         }
         let mut names = std::collections::HashSet::new();
         for h in &handlers {
-            if !names.insert(h.name.as_str()) {
+            if &*h.name == crate::handlers::pool::REPLAY_HANDLER {
+                bail!(
+                    "config: the handler name '{}' is reserved for `hookwatch replay --to`",
+                    h.name
+                );
+            }
+            if !names.insert(&*h.name) {
                 bail!(
                     "config: two handlers are named '{}': give them distinct names",
                     h.name

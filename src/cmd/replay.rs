@@ -7,6 +7,7 @@ use crate::config::Settings;
 use crate::delivery::{Delivery, NewDelivery, Summary, now_ms};
 use crate::handlers::pool::{Pool, rerun_jobs};
 use crate::handlers::resign::to_header_map;
+use crate::handlers::spec::has_body;
 use crate::store::{BatchPolicy, Store, Writer};
 use crate::verify::{self, Registry, Secrets};
 use anyhow::{Context, Result, anyhow, bail};
@@ -51,6 +52,15 @@ pub async fn run(mut settings: Settings, args: ReplayArgs) -> Result<()> {
         let _ = tokio::task::spawn_blocking(move || writer.close()).await;
         targets = vec![summary];
     }
+    if !targets.iter().any(has_body) {
+        bail!(
+            "{} stored without its body (over the body limit): nothing to replay",
+            match targets.as_slice() {
+                [one] => format!("delivery #{} was", one.id),
+                _ => "every matching delivery was".to_string(),
+            }
+        );
+    }
     let jobs = rerun_jobs(&settings.handlers, &targets, args.to.clone());
     if jobs.is_empty() {
         bail!(
@@ -64,7 +74,9 @@ pub async fn run(mut settings: Settings, args: ReplayArgs) -> Result<()> {
         settings.secrets,
         settings.handler_concurrency,
     )?;
-    let events = pool.run_now(jobs).await?;
+    let events = pool.run_now(jobs).await;
+    pool.shutdown().await;
+    let events = events?;
     let mut failed = 0;
     for e in &events {
         let Some(run) = &e.run else { continue };
@@ -72,6 +84,9 @@ pub async fn run(mut settings: Settings, args: ReplayArgs) -> Result<()> {
             failed += 1;
         }
         println!("{}", e.to_json());
+        for note in &run.notes {
+            eprintln!("hookwatch: #{} {}: {note}", e.delivery_id, e.handler);
+        }
     }
     eprintln!("hookwatch: {} run(s), {failed} failed", events.len());
     if failed > 0 {

@@ -1,10 +1,12 @@
 //! `hookwatch serve`: the headless receiver. One NDJSON line per committed delivery on
-//! stdout, flushed at once (per batch); human messages go to stderr.
+//! stdout, flushed at once (per batch), and one `"type":"handler_run"` line per stored
+//! handler run; human messages go to stderr.
 
 use crate::config::Settings;
 use crate::delivery::{DeliveryId, Summary};
 use crate::handlers::{HandlerEvent, Pool};
 use crate::receiver::{self, Receiver};
+use crate::store::jobs::{self, Jobs};
 use crate::store::{BatchPolicy, Store, Writer};
 use anyhow::{Context, Result};
 use std::io::Write;
@@ -42,8 +44,14 @@ pub async fn run(mut settings: Settings, demo: bool) -> Result<()> {
             }
         });
     }
-    if !settings.handlers.is_empty() {
-        let names: Vec<&str> = settings.handlers.iter().map(|h| h.name.as_str()).collect();
+    let pool = if settings.handlers.is_empty() {
+        // Deliveries received now are not owed to handlers configured later.
+        if let Err(e) = Jobs::open(&settings.db_path).and_then(|j| j.mark_paused()) {
+            eprintln!("hookwatch: warning: cannot mark the handler queue: {e}");
+        }
+        None
+    } else {
+        let names: Vec<&str> = settings.handlers.iter().map(|h| &*h.name).collect();
         eprintln!("hookwatch: handlers: {}", names.join(", "));
         let pool = Pool::new(
             &settings.db_path,
@@ -52,9 +60,10 @@ pub async fn run(mut settings: Settings, demo: bool) -> Result<()> {
             secrets.clone(),
             settings.handler_concurrency,
         )?;
-        spawn_run_lines(pool.subscribe());
+        spawn_run_lines(pool.subscribe_runs(), settings.db_path.clone())?;
         pool.start(&writer)?;
-    }
+        Some(pool)
+    };
     let rx = Arc::new(Receiver {
         registry,
         secrets,
@@ -62,36 +71,59 @@ pub async fn run(mut settings: Settings, demo: bool) -> Result<()> {
         body_limit: settings.body_limit,
     });
     receiver::serve(listener, receiver::router(rx), super::shutdown_signal()).await?;
+    if let Some(pool) = pool {
+        // Store the runs already finished; runs still in progress happen after a restart.
+        pool.shutdown().await;
+    }
     // The router (and with it the last writer handle) is gone: the writer flushes and
     // closes the notification channel, which ends the printer.
     let _ = tokio::task::spawn_blocking(move || printer.join()).await;
     Ok(())
 }
 
-/// Print one NDJSON line per finished handler run (`"type":"handler_run"`).
-fn spawn_run_lines(mut rx: broadcast::Receiver<HandlerEvent>) {
-    tokio::spawn(async move {
-        loop {
-            match rx.recv().await {
-                Ok(e) if e.run.is_some() => {
-                    let mut out = std::io::stdout().lock();
-                    if writeln!(out, "{}", e.to_json())
-                        .and_then(|_| out.flush())
-                        .is_err()
-                    {
+/// A thread printing one NDJSON line per stored handler run (`"type":"handler_run"`); when
+/// it lags behind the channel it re-reads the missed runs from the store.
+fn spawn_run_lines(mut rx: broadcast::Receiver<HandlerEvent>, db: PathBuf) -> Result<()> {
+    let mut last = Jobs::open(&db)
+        .and_then(|j| jobs::last_run_id(j.conn()))
+        .context("cannot read the handler runs")?;
+    std::thread::Builder::new()
+        .name("hookwatch-run-lines".into())
+        .spawn(move || {
+            loop {
+                let events = match rx.blocking_recv() {
+                    Ok(e) => vec![e],
+                    Err(broadcast::error::RecvError::Lagged(_)) => runs_after(&db, last),
+                    Err(broadcast::error::RecvError::Closed) => return,
+                };
+                let mut out = std::io::stdout().lock();
+                for e in events {
+                    let id = e.run_id.unwrap_or(0);
+                    if id <= last {
+                        continue;
+                    }
+                    last = id;
+                    if writeln!(out, "{}", e.to_json()).is_err() {
                         return;
                     }
                 }
-                Ok(_) => {}
-                Err(broadcast::error::RecvError::Lagged(n)) => {
-                    eprintln!(
-                        "hookwatch: {n} handler results were not printed (output too slow); they are stored"
-                    );
+                if out.flush().is_err() {
+                    return;
                 }
-                Err(broadcast::error::RecvError::Closed) => return,
             }
+        })
+        .context("cannot start the handler printer thread")?;
+    Ok(())
+}
+
+fn runs_after(db: &std::path::Path, after: i64) -> Vec<HandlerEvent> {
+    match Jobs::open(db).and_then(|j| jobs::runs_after(j.conn(), after, 100_000)) {
+        Ok(runs) => runs.into_iter().map(HandlerEvent::from_run).collect(),
+        Err(e) => {
+            eprintln!("hookwatch: cannot re-read missed handler runs: {e}");
+            Vec::new()
         }
-    });
+    }
 }
 
 /// A thread printing NDJSON lines; when it lags behind the channel it re-reads the missed

@@ -1,5 +1,7 @@
 //! Runs a command handler: the payload on stdin, metadata in `HOOKWATCH_*` environment
-//! variables, stdout and stderr captured (bounded), killed at the timeout.
+//! variables (configured secrets are not passed on), stdout and stderr captured (bounded).
+//! The command runs in its own process group, and the whole group is killed at the timeout
+//! (or when the run is abandoned), so `sh -c '…'` leaves no orphan behind.
 
 use super::outcome::{EXCERPT_BYTES, Outcome, RunResult, excerpt};
 use std::process::Stdio;
@@ -24,11 +26,18 @@ pub async fn run(
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
+        .process_group(0)
         .kill_on_drop(true);
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with(SECRET_ENV_PREFIX) {
+            cmd.env_remove(key);
+        }
+    }
     let mut child = match cmd.spawn() {
         Ok(c) => c,
         Err(e) => return error(started, format!("cannot start {program}: {e}")),
     };
+    let mut group = Group(child.id());
     let stdin = child.stdin.take();
     let body = payload.to_vec();
     let writer = tokio::spawn(async move {
@@ -48,10 +57,13 @@ pub async fn run(
             message: format!("waiting for {program}: {e}"),
         },
         Err(_) => {
+            group.kill();
             let _ = child.kill().await;
             Outcome::Timeout
         }
     };
+    // Finished on its own: what it left running in the background is its business.
+    group.0 = None;
     writer.abort();
     // Grandchildren may keep the pipes open: give the readers a moment, not forever.
     let grace = Duration::from_millis(200);
@@ -78,6 +90,32 @@ pub async fn run(
         duration_ms: started.elapsed().as_millis() as u64,
         excerpt: text,
         notes: Vec::new(),
+    }
+}
+
+/// Environment variables never passed to a handler (`HOOKWATCH_SECRET_<PROVIDER>`).
+const SECRET_ENV_PREFIX: &str = "HOOKWATCH_SECRET_";
+
+/// The handler's process group (its id is the child's pid), killed with SIGKILL when the
+/// run times out or is dropped unfinished. `kill(1)` does it: no `unsafe` signal call.
+struct Group(Option<u32>);
+
+impl Group {
+    fn kill(&mut self) {
+        if let Some(pgid) = self.0.take() {
+            let _ = std::process::Command::new("kill")
+                .args(["-9", "--", &format!("-{pgid}")])
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status();
+        }
+    }
+}
+
+impl Drop for Group {
+    fn drop(&mut self) {
+        self.kill();
     }
 }
 
@@ -145,10 +183,31 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn killed_at_the_timeout() {
-        let r = run(&sh("sleep 30"), b"", &[], Duration::from_millis(200)).await;
+    async fn killed_at_the_timeout_with_its_children() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let pid_file = dir.path().join("pid");
+        // The shell forks `sleep` (it is not the last command) and waits for it.
+        let script = format!(
+            "echo started; sleep 30 & echo $! > {}; wait",
+            pid_file.display()
+        );
+        let r = run(&sh(&script), b"", &[], Duration::from_millis(300)).await;
         assert_eq!(r.outcome, Outcome::Timeout);
         assert!(r.duration_ms < 5_000, "{}", r.duration_ms);
+        assert!(r.excerpt.starts_with("started"), "{}", r.excerpt);
+        let pid = std::fs::read_to_string(&pid_file).expect("pid");
+        let alive = || {
+            std::fs::read_to_string(format!("/proc/{}/stat", pid.trim()))
+                .map(|s| !s.contains(") Z "))
+                .unwrap_or(false)
+        };
+        for _ in 0..50 {
+            if !alive() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("the handler's child {} outlived the timeout", pid.trim());
     }
 
     #[tokio::test]

@@ -1,6 +1,7 @@
 //! Forwards a delivery to the app under development: the original body byte for byte with
-//! the original headers (minus hop-by-hop ones), so the target's own signature check passes.
-//! Loopback targets never go through a proxy; redirects are reported, not followed.
+//! the original headers (minus hop-by-hop ones: the standard list, `expect`, and any named
+//! in `Connection`), so the target's own signature check passes. Loopback targets never go
+//! through a proxy; redirects are reported, not followed.
 
 use super::outcome::{EXCERPT_BYTES, Outcome, RunResult, excerpt};
 use crate::delivery::RawHeaders;
@@ -58,13 +59,33 @@ pub fn is_loopback(url: &str) -> bool {
     }
 }
 
+/// The headers that travel on: all but hop-by-hop ones, in their original order (repeated
+/// headers stay repeated).
+pub fn end_to_end(headers: &RawHeaders) -> impl Iterator<Item = &(String, Vec<u8>)> {
+    let listed: Vec<String> = headers
+        .iter()
+        .filter(|(n, _)| n.eq_ignore_ascii_case("connection"))
+        .flat_map(|(_, v)| {
+            String::from_utf8_lossy(v)
+                .split(',')
+                .map(|t| t.trim().to_ascii_lowercase())
+                .collect::<Vec<_>>()
+        })
+        .filter(|t| !t.is_empty())
+        .collect();
+    headers.iter().filter(move |(name, _)| {
+        let n = name.to_ascii_lowercase();
+        !(HOP_BY_HOP.contains(&n.as_str()) || n == "expect" || listed.contains(&n))
+    })
+}
+
 /// POST (or the original method) `body` with `headers` to `url`, within `timeout`.
 pub async fn run(
     clients: &Clients,
     url: &str,
     method: &str,
     headers: &RawHeaders,
-    body: &[u8],
+    body: Vec<u8>,
     timeout: Duration,
 ) -> RunResult {
     let started = Instant::now();
@@ -89,11 +110,8 @@ pub async fn run(
         .for_url(url)
         .request(method, url)
         .timeout(timeout)
-        .body(body.to_vec());
-    for (name, value) in headers {
-        if HOP_BY_HOP.contains(&name.to_ascii_lowercase().as_str()) {
-            continue;
-        }
+        .body(body);
+    for (name, value) in end_to_end(headers) {
         req = req.header(name.as_str(), value.as_slice());
     }
     let mut resp = match req.send().await {
@@ -165,6 +183,33 @@ mod tests {
         assert!(!is_loopback("not a url"));
     }
 
+    #[test]
+    fn hop_by_hop_headers_stay_behind() {
+        let h = |n: &str, v: &str| (n.to_string(), v.as_bytes().to_vec());
+        let headers = vec![
+            h("Host", "example.com"),
+            h("Content-Length", "2"),
+            h("Connection", "keep-alive, X-Hop"),
+            h("X-Hop", "1"),
+            h("Expect", "100-continue"),
+            h("X-GitHub-Event", "push"),
+            h("X-Multi", "a"),
+            h("X-Multi", "b"),
+            h("Transfer-Encoding", "chunked"),
+        ];
+        let kept: Vec<(&str, &[u8])> = end_to_end(&headers)
+            .map(|(n, v)| (n.as_str(), v.as_slice()))
+            .collect();
+        assert_eq!(
+            kept,
+            vec![
+                ("X-GitHub-Event", b"push".as_slice()),
+                ("X-Multi", b"a".as_slice()),
+                ("X-Multi", b"b".as_slice()),
+            ]
+        );
+    }
+
     #[tokio::test]
     async fn refused_when_nothing_listens() {
         let port = {
@@ -177,7 +222,7 @@ mod tests {
             &format!("http://127.0.0.1:{port}/"),
             "POST",
             &Vec::new(),
-            b"{}",
+            b"{}".to_vec(),
             Duration::from_secs(2),
         )
         .await;

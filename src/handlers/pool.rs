@@ -1,51 +1,151 @@
-//! The worker pool: a dispatcher turns committed deliveries into jobs (moving a persistent
-//! cursor, so a crash between ack and enqueue loses nothing), a scheduler claims due jobs
-//! into a bounded number of concurrent runs, and every run is stored and announced.
+//! The worker pool. A dispatcher thread turns committed deliveries into first attempts
+//! (in memory: the store's cursor recovers them after a crash), a bounded set of workers
+//! runs them, a timer brings retries back when due, and a bookkeeper thread stores every
+//! run in batched transactions and announces it. Nothing here is on the receiver's path.
 
-use super::outcome::{Outcome, RunResult};
-use super::spec::{Action, DEFAULT_TIMEOUT, Handler};
-use super::{command, forward, resign};
-use crate::delivery::{Delivery, DeliveryId, Summary, now_ms};
-use crate::store::jobs::{HandlerCell, Job, Jobs, NewJob};
-use crate::store::{Store, StoreError, WriterHandle};
+use super::outcome::RunResult;
+use super::spec::Handler;
+use super::{forward, spec};
+use crate::delivery::{DeliveryId, Summary, now_ms, rfc3339_ms};
+use crate::store::WriterHandle;
+use crate::store::jobs::{Finished, HandlerCell, Job, Jobs, NewJob, Run};
 use crate::verify::{Registry, Secrets};
 use anyhow::{Context, Result, anyhow};
+use book::{Book, Msg};
+use queue::Queue;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
-use tokio::sync::{Notify, Semaphore, broadcast};
+use std::sync::Arc;
+use tokio::sync::{Semaphore, broadcast, oneshot};
+
+mod book;
+mod dispatch;
+mod exec;
+mod queue;
 
 /// Handler name used for one-off replays to an explicit URL (`replay --to`).
 pub const REPLAY_HANDLER: &str = "replay";
 /// Runs at once by default.
 pub const DEFAULT_CONCURRENCY: usize = 16;
+/// Longest response excerpt in an NDJSON line (the store keeps the whole excerpt).
+const LINE_EXCERPT_CHARS: usize = 512;
 
 /// A change in a delivery's handler column, with the run when one finished.
 #[derive(Clone, Debug)]
 pub struct HandlerEvent {
     pub delivery_id: DeliveryId,
-    pub handler: String,
+    pub handler: Arc<str>,
     pub attempt: u32,
     pub max_attempts: u32,
     pub cell: HandlerCell,
+    /// The stored run's id, when a run finished.
+    pub run_id: Option<i64>,
+    pub started_at_ms: Option<i64>,
     pub run: Option<RunResult>,
 }
 
 impl HandlerEvent {
-    /// The NDJSON line `serve` prints for a finished run.
+    fn change(job: &Job, cell: HandlerCell) -> HandlerEvent {
+        HandlerEvent {
+            delivery_id: job.delivery_id,
+            handler: Arc::clone(&job.handler),
+            attempt: job.attempt,
+            max_attempts: job.max_attempts,
+            cell,
+            run_id: None,
+            started_at_ms: None,
+            run: None,
+        }
+    }
+
+    fn finished(f: Finished, run_id: i64) -> HandlerEvent {
+        let j = &f.job;
+        HandlerEvent {
+            delivery_id: j.delivery_id,
+            handler: Arc::clone(&j.handler),
+            attempt: j.attempt,
+            max_attempts: j.max_attempts,
+            cell: HandlerCell::after(
+                &f.result.outcome,
+                f.result.duration_ms,
+                j.attempt,
+                j.max_attempts,
+            ),
+            run_id: Some(run_id),
+            started_at_ms: Some(f.started_at_ms),
+            run: Some(f.result),
+        }
+    }
+
+    /// The event of a stored run (for a printer that lagged and re-reads the store).
+    pub fn from_run(r: Run) -> HandlerEvent {
+        HandlerEvent {
+            delivery_id: r.delivery_id,
+            handler: Arc::from(r.handler.as_str()),
+            attempt: r.attempt,
+            max_attempts: r.max_attempts,
+            cell: r.cell(),
+            run_id: Some(r.id),
+            started_at_ms: Some(r.started_at_ms),
+            run: Some(r.result),
+        }
+    }
+
+    /// The NDJSON line `serve` and `replay` print for a finished run.
     pub fn to_json(&self) -> serde_json::Value {
+        let run = self.run.as_ref();
+        let excerpt = run.map(|r| {
+            let e: String = r.excerpt.chars().take(LINE_EXCERPT_CHARS).collect();
+            // serde_json escapes C0 controls; C1 ones (a lone CSI) would reach a terminal.
+            e.chars()
+                .map(|c| {
+                    if c.is_control() && !c.is_ascii() {
+                        '\u{fffd}'
+                    } else {
+                        c
+                    }
+                })
+                .collect::<String>()
+        });
         serde_json::json!({
             "type": "handler_run",
+            "run_id": self.run_id,
             "delivery_id": self.delivery_id,
-            "handler": self.handler,
+            "handler": &*self.handler,
             "attempt": self.attempt,
             "max_attempts": self.max_attempts,
+            "started_at": self.started_at_ms.map(rfc3339_ms),
+            "duration_ms": run.map(|r| r.duration_ms),
+            "outcome": run.map(|r| &r.outcome),
+            "ok": run.map(|r| r.outcome.is_success()),
             "result": self.cell.short(),
             "state": self.cell.state(),
-            "outcome": self.run.as_ref().map(|r| &r.outcome),
-            "duration_ms": self.run.as_ref().map(|r| r.duration_ms),
-            "notes": self.run.as_ref().map(|r| &r.notes),
+            "notes": run.map(|r| &r.notes),
+            "excerpt": excerpt,
         })
+    }
+}
+
+/// What the bookkeeper and the dispatcher share with the pool.
+struct Core {
+    queue: Queue,
+    /// Every change (pending, running, finished), for the dashboard.
+    changes: broadcast::Sender<HandlerEvent>,
+    /// Finished runs only, for NDJSON printers.
+    runs: broadcast::Sender<HandlerEvent>,
+}
+
+impl Core {
+    fn watched(&self) -> bool {
+        self.changes.receiver_count() > 0
+    }
+
+    fn announce(&self, e: &HandlerEvent) {
+        if self.watched() {
+            let _ = self.changes.send(e.clone());
+        }
+        if e.run.is_some() && self.runs.receiver_count() > 0 {
+            let _ = self.runs.send(e.clone());
+        }
     }
 }
 
@@ -55,22 +155,21 @@ struct Shared {
     registry: Registry,
     secrets: Secrets,
     clients: forward::Clients,
-    jobs: Mutex<Jobs>,
-    reader: Mutex<Store>,
-    events: broadcast::Sender<HandlerEvent>,
-    wake: Notify,
-    slots: Arc<Semaphore>,
+    readers: exec::Readers,
+    core: Arc<Core>,
+    book: Book,
     db: PathBuf,
+    concurrency: usize,
 }
 
-/// A running pool.
+/// A handler pool over one database.
 #[derive(Clone)]
 pub struct Pool {
     ctx: Arc<Shared>,
 }
 
 impl Pool {
-    /// A pool with its queue and clients, running nothing yet (see [`Pool::start`] and
+    /// A pool with its bookkeeper, running nothing yet (see [`Pool::start`] and
     /// [`Pool::run_now`]).
     pub fn new(
         db: &Path,
@@ -80,79 +179,122 @@ impl Pool {
         concurrency: usize,
     ) -> Result<Pool> {
         let jobs = Jobs::open(db).context("cannot open the handler queue")?;
-        let reader = Store::open(db).context("cannot open the store for handlers")?;
-        let (events, _) = broadcast::channel(4096);
+        let concurrency = concurrency.max(1);
+        let core = Arc::new(Core {
+            queue: Queue::new(concurrency),
+            changes: broadcast::channel(4096).0,
+            runs: broadcast::channel(4096).0,
+        });
+        let book = Book::spawn(jobs, Arc::clone(&core))
+            .context("cannot start the handler bookkeeper thread")?;
         let ctx = Arc::new(Shared {
             handlers,
             registry,
             secrets,
             clients: forward::Clients::new()?,
-            jobs: Mutex::new(jobs),
-            reader: Mutex::new(reader),
-            events,
-            wake: Notify::new(),
-            slots: Arc::new(Semaphore::new(concurrency.max(1))),
+            readers: exec::Readers::new(db),
+            core,
+            book,
             db: db.to_path_buf(),
+            concurrency,
         });
         Ok(Pool { ctx })
     }
 
-    /// Start the dispatcher (deliveries from `writer` become jobs) and the scheduler on the
-    /// current tokio runtime; jobs a previous process left running are queued again.
+    /// Start on the current tokio runtime: the workers, the retry timer, the jobs a
+    /// previous process left queued, and the dispatcher (deliveries committed by `writer`
+    /// become jobs; those owed from before a restart are caught up first).
     pub fn start(&self, writer: &WriterHandle) -> Result<()> {
         let deliveries = writer.subscribe();
-        let requeued = self.with_jobs(|j| j.requeue_interrupted(now_ms()))?;
-        if requeued > 0 {
+        let now = now_ms();
+        let stored = Jobs::open(&self.ctx.db)
+            .and_then(|mut j| j.pending(now))
+            .context("cannot read the handler queue")?;
+        if !stored.is_empty() {
             tracing::info!(
-                requeued,
-                "handler jobs interrupted by a restart were queued again"
+                jobs = stored.len(),
+                "handler jobs from before are queued again"
             );
         }
-        let p = self.clone();
-        let db = self.ctx.db.clone();
-        tokio::spawn(async move {
-            if let Err(e) = p.dispatch(deliveries, db).await {
-                tracing::error!(error = %e, "handler dispatcher stopped");
+        for (due, job) in stored {
+            if due <= now {
+                self.ctx.core.queue.push_ready([job]);
+            } else {
+                self.ctx.core.queue.push_later(due, job);
             }
-        });
-        let p = self.clone();
-        tokio::spawn(async move { p.schedule().await });
+        }
+        for _ in 0..self.ctx.concurrency {
+            let p = self.clone();
+            tokio::spawn(async move {
+                loop {
+                    let job = p.ctx.core.queue.next().await;
+                    p.run(job, None).await;
+                }
+            });
+        }
+        let core = Arc::clone(&self.ctx.core);
+        tokio::spawn(async move { core.queue.run_timer().await });
+        let from = dispatch::Start::read(&self.ctx.db).context("cannot read the handler cursor")?;
+        let ctx = Arc::clone(&self.ctx);
+        std::thread::Builder::new()
+            .name("hookwatch-handler-dispatch".into())
+            .spawn(move || {
+                if let Err(e) = dispatch::run(ctx, from, deliveries) {
+                    tracing::error!(error = %e, "handler dispatcher stopped; owed runs happen after a restart");
+                }
+            })
+            .context("cannot start the handler dispatcher thread")?;
         Ok(())
     }
 
-    /// Run jobs here and now (claimed at once, so a running server does not take them too);
-    /// returns each finished run's event.
+    /// Run jobs here and now (stored as running, so a server starting meanwhile does not
+    /// take them too); returns each finished run's event, in the order of `jobs`.
     pub async fn run_now(&self, jobs: Vec<NewJob>) -> Result<Vec<HandlerEvent>> {
-        let ctx = Arc::clone(&self.ctx);
-        let claimed = tokio::task::spawn_blocking(move || -> Result<Vec<Job>, StoreError> {
-            let mut j = ctx.jobs.lock().map_err(|_| StoreError::WriterStopped)?;
-            j.enqueue_running(&jobs, now_ms())
+        let db = self.ctx.db.clone();
+        let claimed = tokio::task::spawn_blocking(move || {
+            Jobs::open(&db).and_then(|mut j| j.enqueue_running(&jobs, now_ms()))
         })
         .await??;
-        let mut events = self.subscribe();
-        let mut set = tokio::task::JoinSet::new();
+        let slots = Arc::new(Semaphore::new(self.ctx.concurrency));
+        let mut waiting = Vec::with_capacity(claimed.len());
         for job in claimed {
-            let p = self.clone();
-            set.spawn(async move { p.run(job).await });
+            let (reply, answer) = oneshot::channel();
+            let (p, slots) = (self.clone(), Arc::clone(&slots));
+            tokio::spawn(async move {
+                let _permit = slots.acquire_owned().await;
+                p.run(job, Some(reply)).await;
+            });
+            waiting.push(answer);
         }
-        while set.join_next().await.is_some() {}
-        let mut out = Vec::new();
-        while let Ok(e) = events.try_recv() {
-            if e.run.is_some() {
-                out.push(e);
-            }
+        let mut out = Vec::with_capacity(waiting.len());
+        for answer in waiting {
+            out.push(
+                answer
+                    .await
+                    .map_err(|_| anyhow!("a handler run was not stored"))?,
+            );
         }
         Ok(out)
     }
 
-    /// Handler changes and finished runs, for the dashboard and the NDJSON stream.
+    /// Every change of a handler cell (pending, running, finished).
     pub fn subscribe(&self) -> broadcast::Receiver<HandlerEvent> {
-        self.ctx.events.subscribe()
+        self.ctx.core.changes.subscribe()
+    }
+
+    /// Finished runs only (each stored before it is sent).
+    pub fn subscribe_runs(&self) -> broadcast::Receiver<HandlerEvent> {
+        self.ctx.core.runs.subscribe()
     }
 
     /// The configured handlers.
     pub fn handlers(&self) -> &[Handler] {
         &self.ctx.handlers
+    }
+
+    /// Jobs waiting in this process: (ready now, retries due later).
+    pub fn backlog(&self) -> (usize, usize) {
+        self.ctx.core.queue.len()
     }
 
     /// Queue a manual re-run of every handler that selects each delivery (or one replay
@@ -165,315 +307,60 @@ impl Pool {
                 describe(&deliveries)
             ));
         }
-        let n = jobs.len();
-        let ctx = Arc::clone(&self.ctx);
-        tokio::task::spawn_blocking(move || -> Result<(), StoreError> {
-            let mut j = ctx.jobs.lock().map_err(|_| StoreError::WriterStopped)?;
-            j.enqueue(&jobs, None, now_ms())
-        })
-        .await??;
-        for d in &deliveries {
-            self.announce_pending(d.id);
+        let (reply, answer) = oneshot::channel();
+        self.ctx.book.send(Msg::Enqueue { jobs, reply });
+        let queued = answer
+            .await
+            .map_err(|_| anyhow!("the handler bookkeeper has stopped"))??;
+        for j in &queued {
+            self.ctx.core.announce(&HandlerEvent::change(
+                j,
+                HandlerCell::Pending { attempt: 1, max: 1 },
+            ));
         }
-        self.ctx.wake.notify_one();
-        Ok(n)
+        Ok(queued.len())
     }
 
-    fn with_jobs<T>(&self, f: impl FnOnce(&mut Jobs) -> Result<T, StoreError>) -> Result<T> {
-        let mut j = self
-            .ctx
-            .jobs
-            .lock()
-            .map_err(|_| anyhow!("handler queue poisoned"))?;
-        Ok(f(&mut j)?)
+    /// Store every run reported so far.
+    pub async fn flush(&self) {
+        self.ctx.book.flush().await;
     }
 
-    fn announce_pending(&self, delivery_id: DeliveryId) {
-        let _ = self.ctx.events.send(HandlerEvent {
-            delivery_id,
-            handler: String::new(),
-            attempt: 1,
-            max_attempts: 1,
-            cell: HandlerCell::Pending { attempt: 1, max: 1 },
-            run: None,
-        });
+    /// Store every run reported so far and stop the bookkeeper (at shutdown: runs still
+    /// in progress are run again after a restart).
+    pub async fn shutdown(&self) {
+        self.ctx.book.close().await;
     }
 
-    /// Turn committed deliveries into jobs, catching up from the store after a restart or
-    /// when the notification channel lagged.
-    async fn dispatch(&self, mut rx: broadcast::Receiver<Summary>, db: PathBuf) -> Result<()> {
-        let store = Store::open(&db)?;
-        let mut cursor = match self.with_jobs(|j| j.cursor())? {
-            Some(c) => c,
-            None => {
-                // First start with handlers: begin at the newest delivery, not the history.
-                let newest = store.recent(1, None)?.first().map(|s| s.id).unwrap_or(0);
-                self.with_jobs(|j| j.enqueue(&[], Some(newest), now_ms()))?;
-                newest
-            }
-        };
-        loop {
-            // Catch up from the store (startup, or after a lag).
-            loop {
-                let missed = store.after(cursor, 1000)?;
-                if missed.is_empty() {
-                    break;
-                }
-                cursor = self.enqueue_for(&missed).await?.unwrap_or(cursor);
-            }
-            let first = match rx.recv().await {
-                Ok(s) => s,
-                Err(broadcast::error::RecvError::Lagged(_)) => continue,
-                Err(broadcast::error::RecvError::Closed) => return Ok(()),
-            };
-            let mut batch = vec![first];
-            while let Ok(s) = rx.try_recv() {
-                batch.push(s);
-            }
-            batch.retain(|s| s.id > cursor);
-            if let Some(c) = self.enqueue_for(&batch).await? {
-                cursor = c;
-            }
-        }
-    }
-
-    async fn enqueue_for(&self, deliveries: &[Summary]) -> Result<Option<DeliveryId>> {
-        let Some(last) = deliveries.iter().map(|s| s.id).max() else {
-            return Ok(None);
-        };
-        let jobs: Vec<NewJob> = deliveries
-            .iter()
-            .flat_map(|s| {
-                self.ctx
-                    .handlers
-                    .iter()
-                    .filter(|h| h.takes(s))
-                    .map(|h| NewJob {
-                        delivery_id: s.id,
-                        handler: h.name.clone(),
-                        max_attempts: h.max_attempts(),
-                        manual: false,
-                        target: None,
-                    })
-            })
-            .collect();
-        let any = !jobs.is_empty();
-        let pending: Vec<(DeliveryId, u32)> = jobs
-            .iter()
-            .map(|j| (j.delivery_id, j.max_attempts))
-            .collect();
-        let ctx = Arc::clone(&self.ctx);
-        tokio::task::spawn_blocking(move || -> Result<(), StoreError> {
-            let mut j = ctx.jobs.lock().map_err(|_| StoreError::WriterStopped)?;
-            j.enqueue(&jobs, Some(last), now_ms())
-        })
-        .await??;
-        for (id, max) in pending {
-            let _ = self.ctx.events.send(HandlerEvent {
-                delivery_id: id,
-                handler: String::new(),
-                attempt: 1,
-                max_attempts: max,
-                cell: HandlerCell::Pending { attempt: 1, max },
-                run: None,
-            });
-        }
-        if any {
-            self.ctx.wake.notify_one();
-        }
-        Ok(Some(last))
-    }
-
-    /// Claim due jobs into free slots; sleep until the next due job or a wake-up.
-    async fn schedule(&self) {
-        loop {
-            let free = self.ctx.slots.available_permits();
-            let claimed = if free > 0 {
-                let ctx = Arc::clone(&self.ctx);
-                tokio::task::spawn_blocking(move || -> Result<Vec<Job>, StoreError> {
-                    let mut j = ctx.jobs.lock().map_err(|_| StoreError::WriterStopped)?;
-                    j.claim_due(now_ms(), free)
-                })
-                .await
-                .map_err(|e| anyhow!("{e}"))
-                .and_then(|r| r.map_err(anyhow::Error::from))
-            } else {
-                Ok(Vec::new())
-            };
-            match claimed {
-                Ok(jobs) => {
-                    let full = jobs.len() == free && free > 0;
-                    for job in jobs {
-                        let Ok(permit) = Arc::clone(&self.ctx.slots).acquire_owned().await else {
-                            return;
-                        };
-                        let p = self.clone();
-                        tokio::spawn(async move {
-                            p.run(job).await;
-                            drop(permit);
-                            p.ctx.wake.notify_one();
-                        });
-                    }
-                    if full {
-                        // Slots are full: wait for one to free up.
-                        self.ctx.wake.notified().await;
-                        continue;
-                    }
-                }
-                Err(e) => tracing::warn!(error = %e, "cannot claim handler jobs"),
-            }
-            let next = self.with_jobs(|j| j.next_due()).ok().flatten();
-            let wait = match next {
-                Some(at) => Duration::from_millis((at - now_ms()).clamp(0, 60_000) as u64),
-                None => Duration::from_secs(60),
-            };
-            tokio::select! {
-                _ = self.ctx.wake.notified() => {}
-                _ = tokio::time::sleep(wait) => {}
-            }
-        }
-    }
-
-    async fn run(&self, job: Job) {
-        let started_at_ms = now_ms();
-        let _ = self.ctx.events.send(HandlerEvent {
-            delivery_id: job.delivery_id,
-            handler: job.handler.clone(),
-            attempt: job.attempt,
-            max_attempts: job.max_attempts,
-            cell: HandlerCell::Running {
+    async fn run(&self, job: Job, reply: Option<oneshot::Sender<HandlerEvent>>) {
+        self.ctx.core.announce(&HandlerEvent::change(
+            &job,
+            HandlerCell::Running {
                 attempt: job.attempt,
                 max: job.max_attempts,
             },
-            run: None,
+        ));
+        let started_at_ms = now_ms();
+        let result = exec::execute(&self.ctx, &job).await;
+        let retry_at_ms = if result.outcome.is_success() || job.attempt >= job.max_attempts {
+            None
+        } else {
+            self.ctx
+                .handlers
+                .iter()
+                .find(|h| h.name == job.handler)
+                .and_then(|h| h.retry.get(job.attempt as usize - 1))
+                .map(|d| now_ms() + i64::try_from(d.as_millis()).unwrap_or(i64::MAX / 2))
+        };
+        self.ctx.book.send(Msg::Finished {
+            finished: Box::new(Finished {
+                job,
+                started_at_ms,
+                result,
+                retry_at_ms,
+            }),
+            reply,
         });
-        let result = self.execute(&job).await;
-        let handler = self.ctx.handlers.iter().find(|h| h.name == job.handler);
-        let retry_at = match handler {
-            Some(h) if !result.outcome.is_success() && job.attempt < job.max_attempts => h
-                .retry
-                .get(job.attempt as usize - 1)
-                .map(|d| now_ms() + d.as_millis() as i64),
-            _ => None,
-        };
-        let ctx = Arc::clone(&self.ctx);
-        let (j2, r2) = (job.clone(), result.clone());
-        let stored = tokio::task::spawn_blocking(move || -> Result<i64, StoreError> {
-            let mut j = ctx.jobs.lock().map_err(|_| StoreError::WriterStopped)?;
-            j.finish(&j2, started_at_ms, &r2, retry_at, now_ms())
-        })
-        .await;
-        if !matches!(stored, Ok(Ok(_))) {
-            tracing::error!(
-                job = job.id,
-                "could not store a handler run; it will run again after a restart"
-            );
-        }
-        let cell = match (result.outcome.is_success(), retry_at) {
-            (false, Some(_)) => HandlerCell::Pending {
-                attempt: job.attempt + 1,
-                max: job.max_attempts,
-            },
-            (false, None) if job.max_attempts > 1 => HandlerCell::Dead {
-                outcome: result.outcome.clone(),
-            },
-            _ => HandlerCell::Ran {
-                outcome: result.outcome.clone(),
-                duration_ms: result.duration_ms,
-            },
-        };
-        let _ = self.ctx.events.send(HandlerEvent {
-            delivery_id: job.delivery_id,
-            handler: job.handler.clone(),
-            attempt: job.attempt,
-            max_attempts: job.max_attempts,
-            cell,
-            run: Some(result),
-        });
-        if retry_at.is_some() {
-            self.ctx.wake.notify_one();
-        }
-    }
-
-    async fn execute(&self, job: &Job) -> RunResult {
-        let ctx = Arc::clone(&self.ctx);
-        let id = job.delivery_id;
-        let loaded =
-            tokio::task::spawn_blocking(move || -> Result<Option<Delivery>, StoreError> {
-                let store = ctx.reader.lock().map_err(|_| StoreError::WriterStopped)?;
-                store.get(id)
-            })
-            .await;
-        let d = match loaded {
-            Ok(Ok(Some(d))) => d,
-            Ok(Ok(None)) => return failed(format!("delivery #{id} is not in the store")),
-            Ok(Err(e)) => return failed(format!("cannot read delivery #{id}: {e}")),
-            Err(e) => return failed(format!("cannot read delivery #{id}: {e}")),
-        };
-        let handler = self.ctx.handlers.iter().find(|h| h.name == job.handler);
-        let (action, timeout) = match (handler, &job.target) {
-            (_, Some(url)) => (
-                Action::Forward(url.clone()),
-                handler.map(|h| h.timeout).unwrap_or(DEFAULT_TIMEOUT),
-            ),
-            (Some(h), None) => (h.action.clone(), h.timeout),
-            (None, None) => {
-                return failed(format!("handler '{}' is no longer configured", job.handler));
-            }
-        };
-        match action {
-            Action::Forward(url) => {
-                let (headers, note) = resign::headers_for_replay(
-                    &d,
-                    &self.ctx.registry,
-                    &self.ctx.secrets,
-                    now_ms() / 1000,
-                );
-                let mut r = forward::run(
-                    &self.ctx.clients,
-                    &url,
-                    &d.method,
-                    &headers,
-                    &d.body,
-                    timeout,
-                )
-                .await;
-                r.notes.extend(note);
-                r
-            }
-            Action::Command(argv) => {
-                let s = &d.summary;
-                let env = vec![
-                    (
-                        "HOOKWATCH_EVENT_TYPE".to_string(),
-                        s.event_type.clone().unwrap_or_default(),
-                    ),
-                    (
-                        "HOOKWATCH_PROVIDER".to_string(),
-                        s.provider.clone().unwrap_or_default(),
-                    ),
-                    ("HOOKWATCH_DELIVERY_ID".to_string(), s.id.to_string()),
-                    ("HOOKWATCH_VERDICT".to_string(), s.verdict.to_string()),
-                    (
-                        "HOOKWATCH_EVENT_ID".to_string(),
-                        s.event_id.clone().unwrap_or_default(),
-                    ),
-                    ("HOOKWATCH_ATTEMPT".to_string(), job.attempt.to_string()),
-                ];
-                command::run(&argv, &d.body, &env, timeout).await
-            }
-        }
-    }
-}
-
-fn failed(message: String) -> RunResult {
-    RunResult {
-        outcome: Outcome::Error {
-            message: message.clone(),
-        },
-        duration_ms: 0,
-        excerpt: message,
-        notes: Vec::new(),
     }
 }
 
@@ -485,18 +372,19 @@ fn describe(deliveries: &[Summary]) -> String {
 }
 
 /// Manual re-run jobs: every handler whose event/provider selection matches, one attempt
-/// each; with a target, one replay per delivery.
+/// each; with a target, one replay per delivery. Deliveries stored without their body
+/// (413) have nothing to re-run.
 pub fn rerun_jobs(
     handlers: &[Handler],
     deliveries: &[Summary],
     target: Option<String>,
 ) -> Vec<NewJob> {
     let mut jobs = Vec::new();
-    for d in deliveries {
+    for d in deliveries.iter().filter(|d| spec::has_body(d)) {
         if let Some(url) = &target {
             jobs.push(NewJob {
                 delivery_id: d.id,
-                handler: REPLAY_HANDLER.into(),
+                handler: Arc::from(REPLAY_HANDLER),
                 max_attempts: 1,
                 manual: true,
                 target: Some(url.clone()),
@@ -506,7 +394,7 @@ pub fn rerun_jobs(
         for h in handlers.iter().filter(|h| h.selects(d)) {
             jobs.push(NewJob {
                 delivery_id: d.id,
-                handler: h.name.clone(),
+                handler: Arc::clone(&h.name),
                 max_attempts: 1,
                 manual: true,
                 target: None,

@@ -1,9 +1,11 @@
-//! Re-signing for replays: when a timestamped scheme's signed timestamp is older than the
-//! profile's tolerance at replay time, sign the original body again with a fresh timestamp
-//! and the configured secret, so the target's own replay protection passes.
+//! Re-signing for forwards and replays: when a timestamped scheme's signed timestamp is
+//! outside the profile's tolerance at run time, sign the original body again with a fresh
+//! timestamp and the configured secret that verified the original signature, so the target's
+//! replay protection passes. A delivery whose signature no configured secret verifies is
+//! never re-signed (that would launder a forgery): it is forwarded as received.
 
-use crate::delivery::{Delivery, RawHeaders};
-use crate::verify::{self, Registry, Secrets};
+use crate::delivery::{Delivery, RawHeaders, Verdict};
+use crate::verify::{self, Profile, Registry, Secret, Secrets};
 
 /// The headers to forward, and a note when they were re-signed (or could not be).
 pub fn headers_for_replay(
@@ -23,11 +25,21 @@ pub fn headers_for_replay(
     if !verify::is_stale(profile, &map, now_unix) {
         return (headers, None);
     }
-    let Some(secret) = secrets.get(&profile.id).first() else {
+    let configured = secrets.get(&profile.id);
+    if configured.is_empty() {
         return (
             headers,
             Some(format!(
                 "the signed timestamp is outside {}'s tolerance and no secret is configured to re-sign it: forwarded as received",
+                profile.id
+            )),
+        );
+    }
+    let Some((secret, signed_at)) = original_signer(profile, configured, &map, &d.body) else {
+        return (
+            headers,
+            Some(format!(
+                "the signed timestamp is outside {}'s tolerance, but no configured secret verifies the original signature: not re-signed, forwarded as received",
                 profile.id
             )),
         );
@@ -48,19 +60,44 @@ pub fn headers_for_replay(
                     .into_iter()
                     .map(|(n, v)| (n.to_ascii_lowercase(), v.into_bytes())),
             );
-            (
-                out,
-                Some(
-                    "re-signed with a fresh timestamp: the original was outside the tolerance"
-                        .into(),
-                ),
-            )
+            (out, Some(resigned_note(signed_at, now_unix)))
         }
         Err(e) => (
             headers,
             Some(format!("could not re-sign ({e}): forwarded as received")),
         ),
     }
+}
+
+/// The configured secret whose signature the original carries, checked at the original's
+/// own signed time (so only the clock differs), and that time.
+fn original_signer<'s>(
+    profile: &Profile,
+    secrets: &'s [Secret],
+    map: &http::HeaderMap,
+    body: &[u8],
+) -> Option<(&'s Secret, i64)> {
+    // The signed time comes out of any verification attempt, whatever the verdict.
+    let signed_at = verify::verify(profile, secrets, map, body, 0).timestamp?;
+    secrets
+        .iter()
+        .find(|s| {
+            verify::verify(profile, std::slice::from_ref(*s), map, body, signed_at).verdict
+                == Verdict::Valid
+        })
+        .map(|s| (s, signed_at))
+}
+
+fn resigned_note(signed_at: i64, now_unix: i64) -> String {
+    let age = now_unix - signed_at;
+    let when = if age >= 0 {
+        format!("{age} s old")
+    } else {
+        format!("{} s in the future", -age)
+    };
+    format!(
+        "re-signed with a fresh timestamp and the configured secret: the original timestamp was {when}, outside the tolerance"
+    )
 }
 
 /// Raw headers as an `http::HeaderMap` (invalid names or values are skipped).
@@ -76,3 +113,6 @@ pub fn to_header_map(headers: &RawHeaders) -> http::HeaderMap {
     }
     map
 }
+
+#[cfg(test)]
+mod tests;

@@ -4,6 +4,7 @@
 
 use crate::delivery::{Summary, Verdict};
 use serde::Deserialize;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Default handler timeout.
@@ -73,6 +74,12 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     Ok(Duration::from_millis(ms))
 }
 
+/// Was the delivery stored with its whole body? Not when it was over the limit (413) or
+/// its body could not be read (400): such a delivery has nothing to forward or pipe.
+pub fn has_body(s: &Summary) -> bool {
+    !matches!(s.status, 400 | 413)
+}
+
 /// What a handler does.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Action {
@@ -83,7 +90,7 @@ pub enum Action {
 /// A validated handler.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Handler {
-    pub name: String,
+    pub name: Arc<str>,
     pub events: Vec<String>,
     pub providers: Vec<String>,
     pub action: Action,
@@ -101,8 +108,14 @@ impl Handler {
             (Some(url), None) => {
                 let u =
                     reqwest::Url::parse(url).map_err(|e| at(format!("forward = {url:?}: {e}")))?;
-                if !matches!(u.scheme(), "http" | "https") {
-                    return Err(at(format!("forward = {url:?}: only http and https URLs")));
+                match u.scheme() {
+                    "http" => {}
+                    "https" => {
+                        return Err(at(format!(
+                            "forward = {url:?}: this build has no TLS; forward to your app's local http:// port"
+                        )));
+                    }
+                    _ => return Err(at(format!("forward = {url:?}: only http:// URLs"))),
                 }
                 Action::Forward(url.clone())
             }
@@ -137,8 +150,11 @@ impl Handler {
             Action::Forward(url) => format!("forward {url}"),
             Action::Command(argv) => argv.join(" "),
         });
+        if name.trim().is_empty() {
+            return Err(at("name is empty".into()));
+        }
         Ok(Handler {
-            name,
+            name: Arc::from(name),
             events: spec.events.clone(),
             providers: spec
                 .providers
@@ -174,7 +190,7 @@ impl Handler {
         if s.duplicate && !self.duplicates {
             return false;
         }
-        self.selects(s) && self.verdicts.contains(&s.verdict)
+        has_body(s) && self.selects(s) && self.verdicts.contains(&s.verdict)
     }
 
     /// Does the delivery match the handler's event and provider selection (for re-runs,
@@ -255,8 +271,15 @@ mod tests {
         assert!(!a.takes(&summary("person_updated", Verdict::Valid, true)));
         assert!(!a.takes(&summary("person_updated", Verdict::Invalid, false)));
         assert!(!a.takes(&summary("call_created", Verdict::Valid, false)));
+        let mut oversized = summary("person_updated", Verdict::Unverified, false);
+        oversized.status = 413;
+        assert!(
+            !a.takes(&oversized),
+            "a 413 delivery has no body to forward"
+        );
+        assert_eq!(a.retry[0], Duration::from_secs(60));
         let b = Handler::from_spec(&list[1], 1).expect("valid");
-        assert_eq!(b.name, "python3 handle.py");
+        assert_eq!(&*b.name, "python3 handle.py");
         assert_eq!(b.timeout, Duration::from_secs(600));
         assert!(b.takes(&summary("anything", Verdict::Invalid, false)));
     }
@@ -277,6 +300,12 @@ mod tests {
             Handler::from_spec(&ftp, 0)
                 .expect_err("scheme")
                 .contains("http")
+        );
+        let tls: HandlerSpec = toml::from_str("forward = \"https://x\"").expect("toml");
+        assert!(
+            Handler::from_spec(&tls, 0)
+                .expect_err("tls")
+                .contains("no TLS")
         );
         assert!(toml::from_str::<HandlerSpec>("fowrard = \"http://x\"").is_err());
         assert!(

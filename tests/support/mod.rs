@@ -103,12 +103,22 @@ pub fn client() -> reqwest::Client {
 
 /// The real binary, `serve` on 127.0.0.1:0; returns the child and its base URL.
 pub fn spawn_serve(db: &std::path::Path, extra: &[&str]) -> (Child, String) {
+    spawn_serve_env(db, extra, &[])
+}
+
+/// Like [`spawn_serve`], with extra environment variables.
+pub fn spawn_serve_env(
+    db: &std::path::Path,
+    extra: &[&str],
+    env: &[(&str, &str)],
+) -> (Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_hookwatch"))
         .args(["serve", "--listen", "127.0.0.1:0", "--db"])
         .arg(db)
         .args(extra)
         .env_remove("HOOKWATCH_CONFIG")
         .env("XDG_CONFIG_HOME", db.parent().expect("parent"))
+        .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -127,4 +137,20 @@ pub fn spawn_serve(db: &std::path::Path, extra: &[&str]) -> (Child, String) {
     // Keep draining stderr so the child never blocks on a full pipe.
     std::thread::spawn(move || for _ in lines {});
     (child, base)
+}
+
+/// The child's stdout, line by line, on a channel (read by a thread, so the child never
+/// blocks on a full pipe).
+pub fn stdout_lines(child: &mut Child) -> std::sync::mpsc::Receiver<String> {
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { return };
+            if tx.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    rx
 }
