@@ -233,6 +233,8 @@ fn handler_events_update_the_column_and_handler_filters() {
             outcome: run.outcome.clone(),
             duration_ms: 12,
         },
+        run_id: Some(1),
+        started_at_ms: Some(1_700_000_000_000),
         run: Some(run),
     }));
     assert_eq!(ids_on_display(&a), vec![2]);
