@@ -111,22 +111,48 @@ pub struct Summary {
     pub replay_of: Option<DeliveryId>,
 }
 
+/// The NDJSON line of `hookwatch serve` and `hookwatch list --json` (borrowed, so writing
+/// a line allocates nothing but the time string).
+#[derive(Serialize)]
+struct Line<'a> {
+    id: DeliveryId,
+    received_at: String,
+    provider: Option<&'a str>,
+    event_type: Option<&'a str>,
+    event_id: Option<&'a str>,
+    verdict: Verdict,
+    duplicate: bool,
+    status: u16,
+    bytes: u64,
+    path: &'a str,
+    replay_of: Option<DeliveryId>,
+}
+
 impl Summary {
-    /// The NDJSON object of `hookwatch serve` and `hookwatch list --json`.
+    fn line(&self) -> Line<'_> {
+        Line {
+            id: self.id,
+            received_at: rfc3339_ms(self.received_at_ms),
+            provider: self.provider.as_deref(),
+            event_type: self.event_type.as_deref(),
+            event_id: self.event_id.as_deref(),
+            verdict: self.verdict,
+            duplicate: self.duplicate,
+            status: self.status,
+            bytes: self.bytes,
+            path: &self.path,
+            replay_of: self.replay_of,
+        }
+    }
+
+    /// Write the NDJSON object (no newline).
+    pub fn write_json(&self, w: &mut impl std::io::Write) -> std::io::Result<()> {
+        serde_json::to_writer(w, &self.line()).map_err(std::io::Error::other)
+    }
+
+    /// The NDJSON object as a value (for documents that embed it).
     pub fn to_json(&self) -> serde_json::Value {
-        serde_json::json!({
-            "id": self.id,
-            "received_at": rfc3339_ms(self.received_at_ms),
-            "provider": self.provider,
-            "event_type": self.event_type,
-            "event_id": self.event_id,
-            "verdict": self.verdict,
-            "duplicate": self.duplicate,
-            "status": self.status,
-            "bytes": self.bytes,
-            "path": self.path,
-            "replay_of": self.replay_of,
-        })
+        serde_json::to_value(self.line()).unwrap_or(serde_json::Value::Null)
     }
 }
 

@@ -5,20 +5,7 @@
 use crate::delivery::{Delivery, rfc3339_ms};
 use base64::Engine;
 
-/// Headers a replayed request must not copy verbatim (hop-by-hop or recomputed by curl).
-pub const HOP_BY_HOP: &[&str] = &[
-    "host",
-    "content-length",
-    "connection",
-    "keep-alive",
-    "transfer-encoding",
-    "te",
-    "trailer",
-    "upgrade",
-    "proxy-connection",
-    "proxy-authorization",
-    "proxy-authenticate",
-];
+pub use crate::fixture::{HOP_BY_HOP, is_hop_by_hop};
 
 /// The whole delivery as a JSON document (body as text when UTF-8, else base64).
 pub fn to_json(d: &Delivery) -> serde_json::Value {
@@ -63,7 +50,7 @@ pub fn curl_command(d: &Delivery, url: &str) -> String {
         shell_quote(url.as_bytes()),
     ];
     for (name, value) in &d.headers {
-        if HOP_BY_HOP.contains(&name.to_ascii_lowercase().as_str()) {
+        if is_hop_by_hop(name) {
             continue;
         }
         let mut h = name.as_bytes().to_vec();

@@ -36,8 +36,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             runtime()?.block_on(cmd::replay::run(settings, args))
         }
         None => {
-            log_to_stderr();
-            runtime()?.block_on(cmd::serve::run(settings, cli.demo))
+            // Nothing may be printed while the dashboard owns the terminal: log to a file.
+            let _log = log_to_file(&settings);
+            hookwatch::tui::run(settings, cli.demo)
         }
     }
 }
@@ -46,6 +47,28 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?)
+}
+
+/// Log to `hookwatch.log` beside the database (the data dir); the guard flushes at exit.
+fn log_to_file(settings: &Settings) -> Option<tracing_appender::non_blocking::WorkerGuard> {
+    let dir = settings
+        .db_path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .map(std::path::Path::to_path_buf)
+        .unwrap_or_else(|| std::path::PathBuf::from("."));
+    std::fs::create_dir_all(&dir).ok()?;
+    let (writer, guard) =
+        tracing_appender::non_blocking(tracing_appender::rolling::never(dir, "hookwatch.log"));
+    let filter = tracing_subscriber::EnvFilter::try_from_env("HOOKWATCH_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(false)
+        .with_writer(writer)
+        .try_init()
+        .ok()?;
+    Some(guard)
 }
 
 fn log_to_stderr() {

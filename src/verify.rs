@@ -3,86 +3,31 @@
 //! verified first (constant-time compare); JSON selectors are read only afterwards. Profiles
 //! live in [`profile`], header/MAC mechanics in `scheme`, signing in `sign`.
 
+mod fields;
 mod json;
 pub mod profile;
 mod registry;
 mod scheme;
+mod secret;
 mod sign;
 #[cfg(test)]
 #[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 mod tests;
+mod timestamp;
 
 pub use crate::delivery::Verdict;
+pub use fields::unknown_provider;
 pub use profile::{Profile, ProfileError, Registry, Status};
+pub use secret::{Secret, Secrets};
 pub use sign::{SignError, is_stale, sign};
 
+use fields::{Context, capped, dedupe_key, describe};
 use http::HeaderMap;
-use profile::{Part, Selector, TimeFormat};
+use profile::{Part, Selector};
 use scheme::{Parsed, Signed};
-use sha2::Digest;
 use std::borrow::Cow;
-use std::collections::BTreeMap;
-use std::fmt;
 use subtle::ConstantTimeEq;
-
-/// A configured signing secret. Never printed: `Debug` and `Display` show `***`.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(value: String) -> Secret {
-        Secret(value)
-    }
-
-    /// The secret itself, for key derivation only.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("***")
-    }
-}
-
-impl fmt::Display for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("***")
-    }
-}
-
-/// Secrets per provider id; several per provider during a rotation (any one verifies).
-#[derive(Clone, Debug, Default)]
-pub struct Secrets(BTreeMap<String, Vec<Secret>>);
-
-impl Secrets {
-    pub fn new() -> Secrets {
-        Secrets::default()
-    }
-
-    pub fn insert(&mut self, provider: &str, secret: Secret) {
-        self.0.entry(provider.to_owned()).or_default().push(secret);
-    }
-
-    /// The secrets for `provider`, empty when none is configured.
-    pub fn get(&self, provider: &str) -> &[Secret] {
-        self.0.get(provider).map(Vec::as_slice).unwrap_or(&[])
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.values().all(Vec::is_empty)
-    }
-
-    /// Provider ids with at least one secret, sorted.
-    pub fn providers(&self) -> Vec<&str> {
-        self.0
-            .iter()
-            .filter(|(_, v)| !v.is_empty())
-            .map(|(k, _)| k.as_str())
-            .collect()
-    }
-}
+use timestamp::{format_name, json_timestamp, parse_time, skew};
 
 /// The outcome of verifying one delivery.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -97,11 +42,6 @@ pub struct Verification {
     /// Unix seconds of the signed timestamp, if any.
     pub timestamp: Option<i64>,
 }
-
-/// Longest event type / event id kept (the rest is cut at a character boundary).
-const MAX_FIELD_CHARS: usize = 200;
-/// Dedupe keys longer than this are replaced by `sha256:<hex>` of the key.
-const MAX_DEDUPE_BYTES: usize = 512;
 
 /// Verifies one delivery against `profile` with the configured `secrets`.
 pub fn verify(
@@ -145,42 +85,6 @@ pub fn verify(
         event_id,
         dedupe_key,
         timestamp: check.timestamp,
-    }
-}
-
-/// For a request no profile matched: `unverified`, with a cheaply guessed event type (an
-/// `*-event` / `*-event-type` / `*-topic` header, else JSON `/type`, `/event`, `/event_type`)
-/// and event id (JSON `/id`).
-pub fn unknown_provider(headers: &HeaderMap, body: &[u8]) -> Verification {
-    let from_header = headers.iter().find_map(|(name, value)| {
-        let n = name.as_str();
-        let eventish = n.ends_with("-event") || n.ends_with("-event-type") || n.ends_with("-topic");
-        eventish
-            .then(|| value.to_str().ok())
-            .flatten()
-            .filter(|v| !v.is_empty())
-    });
-    let pointers: Vec<json::Pointer> = ["/type", "/event", "/event_type", "/id"]
-        .iter()
-        .filter_map(|p| json::Pointer::parse(p))
-        .collect();
-    let fields = json::extract(body, &pointers);
-    let field = |i: usize| fields.get(i).cloned().flatten().filter(|s| !s.is_empty());
-    let event_type = from_header
-        .map(Cow::Borrowed)
-        .or_else(|| field(0))
-        .or_else(|| field(1))
-        .or_else(|| field(2))
-        .map(|s| capped(&s));
-    Verification {
-        verdict: Verdict::Unverified,
-        explanation: Some(
-            "no provider profile matched the request headers; signature not checked".into(),
-        ),
-        event_type,
-        event_id: field(3).map(|s| capped(&s)),
-        dedupe_key: None,
-        timestamp: None,
     }
 }
 
@@ -386,156 +290,4 @@ fn mismatch(profile: &Profile, parsed: &Parsed<'_>, secrets: usize, undecodable:
 
 fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
-}
-
-/// The stale explanation when `ts` is outside the profile's tolerance at `now`.
-pub(crate) fn skew(profile: &Profile, ts: i64, now: i64) -> Option<String> {
-    let rule = &profile.timestamp;
-    if !rule.signed {
-        return None;
-    }
-    let age = now.saturating_sub(ts);
-    let limit = |s: u64| i64::try_from(s).unwrap_or(i64::MAX);
-    if rule.max_age_s > 0 && age > limit(rule.max_age_s) {
-        return Some(format!(
-            "signed timestamp {ts} is {age} s in the past (tolerance {} s); clock skew or a replay. The signature itself verifies",
-            rule.max_age_s
-        ));
-    }
-    if rule.max_future_s > 0 && -age > limit(rule.max_future_s) {
-        return Some(format!(
-            "signed timestamp {ts} is {} s in the future (tolerance {} s); check the clocks. The signature itself verifies",
-            -age, rule.max_future_s
-        ));
-    }
-    None
-}
-
-/// A timestamp read from the (signed) body: checked only once the signature verified.
-fn json_timestamp(profile: &Profile, ctx: &Context<'_>, now: i64, check: &mut Check<'_>) {
-    let parsed = ctx
-        .resolve(&profile.timestamp.source)
-        .map(|t| (parse_time(profile.timestamp.format, &t), t));
-    if let Some((Some(t), _)) = parsed {
-        check.timestamp = Some(t);
-    }
-    let enforced = profile.timestamp.max_age_s > 0 || profile.timestamp.max_future_s > 0;
-    if check.verdict != Verdict::Valid || !enforced {
-        return;
-    }
-    let source = describe(&profile.timestamp.source, profile);
-    let (verdict, why) = match parsed {
-        None => (
-            Verdict::Malformed,
-            format!("the signed timestamp ({source}) is missing"),
-        ),
-        Some((None, text)) => (
-            Verdict::Malformed,
-            format!(
-                "the signed timestamp ({source}) \"{}\" is not {}",
-                scheme::short(&text),
-                format_name(profile.timestamp.format)
-            ),
-        ),
-        Some((Some(t), _)) => match skew(profile, t, now) {
-            Some(why) => (Verdict::Stale, why),
-            None => return,
-        },
-    };
-    check.verdict = verdict;
-    check.explanation = Some(why);
-}
-
-pub(crate) fn parse_time(format: TimeFormat, text: &str) -> Option<i64> {
-    match format {
-        TimeFormat::UnixS => text.parse().ok(),
-        TimeFormat::UnixMs => text.parse::<i64>().ok().map(|ms| ms.div_euclid(1000)),
-        TimeFormat::Rfc3339 => chrono::DateTime::parse_from_rfc3339(text)
-            .ok()
-            .map(|d| d.timestamp()),
-    }
-}
-
-fn format_name(format: TimeFormat) -> &'static str {
-    match format {
-        TimeFormat::UnixS => "unix seconds",
-        TimeFormat::UnixMs => "unix milliseconds",
-        TimeFormat::Rfc3339 => "an RFC 3339 time",
-    }
-}
-
-/// A selector as shown in explanations.
-fn describe(selector: &Selector, profile: &Profile) -> String {
-    match selector {
-        Selector::None => "none".into(),
-        Selector::Header(h) => format!("header {h}"),
-        Selector::SigParam(k) => format!("{k}= in {}", profile.signature.header),
-        Selector::Json(i) => match profile.json_pointers.get(*i) {
-            Some(p) => format!("JSON {}", p.as_str()),
-            None => "JSON".into(),
-        },
-        Selector::BodySha256 => "body SHA-256".into(),
-    }
-}
-
-fn dedupe_key(profile: &Profile, ctx: &Context<'_>) -> Option<String> {
-    if profile.dedupe.is_empty() {
-        return None;
-    }
-    let mut key = String::new();
-    for (i, selector) in profile.dedupe.iter().enumerate() {
-        if i > 0 {
-            key.push('\x1f');
-        }
-        // A missing part disables dedupe: better a visible duplicate than a dropped delivery.
-        key.push_str(&ctx.resolve(selector)?);
-    }
-    if key.len() > MAX_DEDUPE_BYTES {
-        key = format!(
-            "sha256:{}",
-            hex::encode(sha2::Sha256::digest(key.as_bytes()))
-        );
-    }
-    Some(key)
-}
-
-fn capped(text: &str) -> String {
-    match text.char_indices().nth(MAX_FIELD_CHARS) {
-        Some((cut, _)) => format!("{}…", &text[..cut]),
-        None => text.to_owned(),
-    }
-}
-
-/// Everything a selector can read.
-struct Context<'a> {
-    headers: &'a HeaderMap,
-    body: &'a [u8],
-    params: &'a Parsed<'a>,
-    json: &'a [json::Field<'a>],
-}
-
-impl<'a> Context<'a> {
-    fn signature_only(headers: &'a HeaderMap, body: &'a [u8], params: &'a Parsed<'a>) -> Self {
-        Context {
-            headers,
-            body,
-            params,
-            json: &[],
-        }
-    }
-
-    /// The selected value; empty values count as absent.
-    fn resolve(&self, selector: &Selector) -> Option<Cow<'a, str>> {
-        let value = match selector {
-            Selector::None => None,
-            Selector::Header(h) => self.headers.get(h).map(|v| match v.to_str() {
-                Ok(s) => Cow::Borrowed(s),
-                Err(_) => String::from_utf8_lossy(v.as_bytes()),
-            }),
-            Selector::SigParam(k) => self.params.param(k).map(Cow::Borrowed),
-            Selector::Json(i) => self.json.get(*i).cloned().flatten(),
-            Selector::BodySha256 => Some(Cow::Owned(hex::encode(sha2::Sha256::digest(self.body)))),
-        };
-        value.filter(|v| !v.is_empty())
-    }
 }

@@ -396,3 +396,45 @@ async fn oversized_bodies_get_413_and_are_recorded() {
     .expect("join");
     assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_locked_store_answers_503_and_recovers() {
+    let policy = hookwatch::store::BatchPolicy {
+        busy_timeout: std::time::Duration::from_millis(100),
+        ..Default::default()
+    };
+    let s = start_with(&[("github", GH)], LIMIT, policy).await;
+    let c = client();
+    let url = format!("{}/webhooks/github", s.base);
+    let body = b"{\"locked\":true}".to_vec();
+    // Another process holds the write lock.
+    let blocker = rusqlite::Connection::open(&s.db).expect("open");
+    blocker.execute_batch("BEGIN EXCLUSIVE").expect("lock");
+    let r = {
+        let mut req = c.post(&url).body(body.clone());
+        for (n, v) in gh_headers(&body, "locked-1") {
+            req = req.header(n, v);
+        }
+        req.send().await.expect("send")
+    };
+    assert_eq!(r.status().as_u16(), 503);
+    assert_eq!(
+        r.headers().get("retry-after").map(|v| v.as_bytes()),
+        Some(&b"1"[..])
+    );
+    let text = r.text().await.expect("text");
+    assert!(
+        text.contains("store unavailable") && text.contains("locked"),
+        "{text}"
+    );
+    blocker.execute_batch("ROLLBACK").expect("unlock");
+    // The sender retries: now it is committed, and it was not counted as a duplicate.
+    let a = post(&c, &url, &gh_headers(&body, "locked-1"), body.clone()).await;
+    assert_eq!(
+        (a.status, a.json["received"].as_bool()),
+        (200, Some(true)),
+        "{}",
+        a.json
+    );
+    assert_eq!(Store::open(&s.db).expect("open").count().expect("count"), 1);
+}

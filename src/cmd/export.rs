@@ -28,18 +28,7 @@ pub fn run(mut settings: Settings, args: ExportArgs) -> Result<()> {
                 .provider
                 .as_deref()
                 .and_then(|p| registry.get(p))
-                .map(|p| {
-                    // Signature, timestamp and id headers: `send` makes fresh ones.
-                    [
-                        Some(p.signature_header()),
-                        p.timestamp_header(),
-                        p.id_header(),
-                    ]
-                    .into_iter()
-                    .flatten()
-                    .map(str::to_ascii_lowercase)
-                    .collect()
-                })
+                .map(|p| p.signing_headers())
                 .unwrap_or_default();
             let strip: Vec<&str> = strip.iter().map(String::as_str).collect();
             Fixture::from_delivery(&d, &strip).to_json_pretty()

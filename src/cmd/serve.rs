@@ -146,13 +146,17 @@ fn spawn_ndjson(mut rx: broadcast::Receiver<Summary>, db: PathBuf) -> std::threa
                     Err(_) => break,
                 }
             }
-            let mut out = stdout.lock();
+            // Stdout is line-buffered: buffer the whole batch, one write per batch.
+            let mut out = std::io::BufWriter::with_capacity(64 * 1024, stdout.lock());
             for s in batch {
                 if s.id <= last {
                     continue;
                 }
                 last = s.id;
-                if writeln!(out, "{}", s.to_json()).is_err() {
+                if s.write_json(&mut out)
+                    .and_then(|_| out.write_all(b"\n"))
+                    .is_err()
+                {
                     return;
                 }
             }

@@ -1,5 +1,7 @@
 //! Parser tests: structure of parsed terms, negation, groups and error positions.
 
+#![allow(clippy::unwrap_used)]
+
 use super::field::{Literal, Op, Seg};
 use super::*;
 use serde_json::json;

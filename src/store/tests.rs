@@ -189,7 +189,6 @@ CREATE TABLE deliveries (
     explanation    TEXT,
     replay_of      INTEGER
 );
-CREATE INDEX deliveries_received_at ON deliveries(received_at_ms);
 CREATE TABLE dedupe (
     provider TEXT    NOT NULL,
     key      TEXT    NOT NULL,

@@ -109,6 +109,7 @@ impl Writer {
             counters: Arc::default(),
             stopping: Arc::default(),
             thread: std::sync::Mutex::new(None),
+            checkpointer: std::sync::Mutex::new(None),
         });
         let mut worker = Worker {
             conn,
@@ -125,6 +126,9 @@ impl Writer {
             .spawn(move || worker.run())
             .map_err(|e| StoreError::Io(format!("cannot start the store writer thread: {e}")))?;
         *lock(&shared.thread) = Some(thread);
+        let checkpoint_conn =
+            schema::open_connection(path, policy.busy_timeout, policy.synchronous_full)?;
+        *lock(&shared.checkpointer) = Some(Checkpointer::spawn(checkpoint_conn)?);
         Ok(WriterHandle { shared })
     }
 }
@@ -141,6 +145,42 @@ struct Shared {
     counters: Arc<Counters>,
     stopping: Arc<AtomicBool>,
     thread: std::sync::Mutex<Option<JoinHandle<()>>>,
+    checkpointer: std::sync::Mutex<Option<Checkpointer>>,
+}
+
+/// Checkpoints the WAL back into the database from its own thread and connection, every
+/// [`CHECKPOINT_EVERY`], so commits never pay for it; a last TRUNCATE checkpoint at stop.
+struct Checkpointer {
+    stop: std::sync::mpsc::Sender<()>,
+    thread: JoinHandle<()>,
+}
+
+/// How often the WAL is checkpointed (PASSIVE: never blocks the writer or readers).
+pub const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
+
+impl Checkpointer {
+    fn spawn(conn: Connection) -> Result<Checkpointer, StoreError> {
+        let (stop, stopped) = std::sync::mpsc::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name("hookwatch-store-checkpoint".into())
+            .spawn(move || {
+                use std::sync::mpsc::RecvTimeoutError;
+                while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(CHECKPOINT_EVERY) {
+                    if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
+                    {
+                        tracing::warn!(error = %e, "WAL checkpoint failed; will retry");
+                    }
+                }
+                let _ = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+            })
+            .map_err(|e| StoreError::Io(format!("cannot start the checkpoint thread: {e}")))?;
+        Ok(Checkpointer { stop, thread })
+    }
+
+    fn stop(self) {
+        let _ = self.stop.send(());
+        let _ = self.thread.join();
+    }
 }
 
 impl WriterHandle {
@@ -196,6 +236,9 @@ impl Shared {
             && thread.join().is_err()
         {
             tracing::error!("the store writer thread panicked");
+        }
+        if let Some(checkpointer) = lock(&self.checkpointer).take() {
+            checkpointer.stop();
         }
     }
 }

@@ -39,8 +39,13 @@ pub struct Clipboard {
 impl Clipboard {
     /// Open the native clipboard unless running under SSH.
     pub fn new() -> Clipboard {
-        let over_ssh = std::env::var_os("SSH_CONNECTION").is_some() || std::env::var_os("SSH_TTY").is_some();
-        let native = if over_ssh { None } else { arboard::Clipboard::new().ok() };
+        let over_ssh =
+            std::env::var_os("SSH_CONNECTION").is_some() || std::env::var_os("SSH_TTY").is_some();
+        let native = if over_ssh {
+            None
+        } else {
+            arboard::Clipboard::new().ok()
+        };
         Clipboard { native, over_ssh }
     }
 
@@ -95,7 +100,10 @@ mod tests {
 
     #[test]
     fn too_large_for_osc52_without_native_is_an_explained_error() {
-        let mut cb = Clipboard { native: None, over_ssh: true };
+        let mut cb = Clipboard {
+            native: None,
+            over_ssh: true,
+        };
         let mut out = Vec::new();
         let big = "x".repeat(OSC52_MAX_BYTES + 1);
         let err = cb.copy(&big, &mut out).expect_err("too large");

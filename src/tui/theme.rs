@@ -72,7 +72,7 @@ fn short_toml_error(e: &toml::de::Error) -> String {
     let text = e.to_string();
     let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
     let first = lines.next().unwrap_or("invalid TOML");
-    match lines.last() {
+    match lines.next_back() {
         Some(last) => format!("{first}: {last}"),
         None => first.to_string(),
     }

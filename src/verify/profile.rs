@@ -2,248 +2,16 @@
 //! `deny_unknown_fields`) and its compiled form used on the hot path (lowercase header names,
 //! parsed selectors, JSON pointers and signed-content templates, all checked at load).
 
+mod schema;
+
 use super::json::Pointer;
 use http::HeaderName;
-use serde::Deserialize;
+use schema::ProfileFile;
 
 pub use super::registry::Registry;
-
-/// Where a profile's facts come from.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Status {
-    /// Published by the vendor.
-    Official,
-    /// Read from the vendor's published code, not its docs.
-    ImplementationObserved,
-    /// Not supported by any official source (available anyway).
-    Unofficial,
-    /// Written by the user.
-    #[default]
-    Custom,
-}
-
-impl Status {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Official => "official",
-            Status::ImplementationObserved => "implementation-observed",
-            Status::Unofficial => "unofficial",
-            Status::Custom => "custom",
-        }
-    }
-}
-
-/// The MAC algorithm.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Algorithm {
-    HmacSha1,
-    HmacSha256,
-    HmacSha512,
-}
-
-/// How the signature header is laid out.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Format {
-    /// One signature, after an optional literal prefix (`sha256=`).
-    #[default]
-    Raw,
-    /// Delimited `<version><delim><sig>` entries (Standard Webhooks).
-    List,
-    /// Delimited `<key>=<value>` pairs; signature keys listed in `versions` (Stripe).
-    Kv,
-}
-
-/// How the signature bytes are written.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Encoding {
-    #[default]
-    Hex,
-    Base64,
-}
-
-/// How a configured secret string becomes key bytes.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Decode {
-    #[default]
-    Utf8,
-    Base64,
-    Hex,
-}
-
-/// How a timestamp value is written.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum TimeFormat {
-    #[default]
-    UnixS,
-    UnixMs,
-    Rfc3339,
-}
-
-/// `[secret]`: key derivation.
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SecretSpec {
-    #[serde(default)]
-    pub decode: Decode,
-    #[serde(default)]
-    pub strip_prefix: String,
-}
-
-/// `[signature]`: where the signature is and how it is written.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SignatureSpec {
-    pub algorithm: Algorithm,
-    pub header: String,
-    #[serde(default)]
-    pub format: Format,
-    #[serde(default)]
-    pub prefix: String,
-    #[serde(default)]
-    pub encoding: Encoding,
-    #[serde(default = "space")]
-    pub list_delimiter: String,
-    #[serde(default = "comma")]
-    pub version_delimiter: String,
-    #[serde(default = "comma")]
-    pub kv_delimiter: String,
-    #[serde(default = "equals")]
-    pub kv_assign: String,
-    #[serde(default)]
-    pub versions: Vec<String>,
-    #[serde(default = "sixteen")]
-    pub max_candidates: usize,
-}
-
-fn space() -> String {
-    " ".into()
-}
-fn comma() -> String {
-    ",".into()
-}
-fn equals() -> String {
-    "=".into()
-}
-fn sixteen() -> usize {
-    16
-}
-fn body_template() -> String {
-    "{body}".into()
-}
-fn none() -> String {
-    "none".into()
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SignedSpec {
-    #[serde(default = "body_template")]
-    template: String,
-    #[serde(default = "none")]
-    id: String,
-}
-
-impl Default for SignedSpec {
-    fn default() -> Self {
-        SignedSpec {
-            template: body_template(),
-            id: none(),
-        }
-    }
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct TimestampSpec {
-    #[serde(default = "none")]
-    source: String,
-    #[serde(default)]
-    format: TimeFormat,
-    signed: Option<bool>,
-    #[serde(default)]
-    max_age_s: u64,
-    #[serde(default)]
-    max_future_s: u64,
-}
-
-impl Default for TimestampSpec {
-    fn default() -> Self {
-        TimestampSpec {
-            source: none(),
-            format: TimeFormat::UnixS,
-            signed: None,
-            max_age_s: 0,
-            max_future_s: 0,
-        }
-    }
-}
-
-/// A selector or a list of selectors.
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum Selectors {
-    One(String),
-    Many(Vec<String>),
-}
-
-impl Selectors {
-    fn list(&self) -> Vec<&str> {
-        match self {
-            Selectors::One(s) if s == "none" => Vec::new(),
-            Selectors::One(s) => vec![s.as_str()],
-            Selectors::Many(v) => v.iter().map(String::as_str).collect(),
-        }
-    }
-}
-
-fn no_selectors() -> Selectors {
-    Selectors::Many(Vec::new())
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct DedupeSpec {
-    #[serde(default = "no_selectors")]
-    key: Selectors,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct EventSpec {
-    /// First non-empty of these.
-    #[serde(rename = "type", default = "no_selectors")]
-    event_type: Selectors,
-    #[serde(default = "none")]
-    id: String,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ProfileFile {
-    id: String,
-    name: Option<String>,
-    #[serde(default)]
-    status: Status,
-    #[serde(default)]
-    sources: Vec<String>,
-    #[serde(default)]
-    notes: String,
-    #[serde(default)]
-    secret: SecretSpec,
-    signature: SignatureSpec,
-    #[serde(default)]
-    signed: SignedSpec,
-    #[serde(default)]
-    timestamp: TimestampSpec,
-    dedupe: Option<DedupeSpec>,
-    event: Option<EventSpec>,
-}
+pub use schema::{
+    Algorithm, Decode, Encoding, Format, SecretSpec, SignatureSpec, Status, TimeFormat,
+};
 
 /// Where a value comes from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -343,6 +111,22 @@ impl Profile {
             Selector::Header(h) => Some(h.as_str()),
             _ => None,
         }
+    }
+
+    /// Every header (lowercase) that `sign` writes: strip these before re-signing or exporting
+    /// an unsigned fixture.
+    pub fn signing_headers(&self) -> Vec<String> {
+        let mut names = Vec::new();
+        for (part, source) in [
+            (Part::Id, &self.id_source),
+            (Part::Timestamp, &self.timestamp.source),
+        ] {
+            if let (true, Selector::Header(h)) = (self.template.contains(&part), source) {
+                names.push(h.as_str().to_owned());
+            }
+        }
+        names.push(self.signature_header().to_owned());
+        names
     }
 
     /// Whether the signed content includes a timestamp (so a replay must be re-signed).

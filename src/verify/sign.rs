@@ -3,7 +3,8 @@
 //! replayed delivery needs a fresh timestamp.
 
 use super::profile::{Format, Part, Profile, Selector, TimeFormat};
-use super::{Secret, parse_time, scheme, skew};
+use super::timestamp::{parse_time, skew};
+use super::{Secret, scheme};
 use http::HeaderMap;
 use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};

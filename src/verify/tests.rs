@@ -6,6 +6,7 @@ use http::{HeaderName, HeaderValue};
 
 mod profiles;
 mod roundtrip;
+mod timestamps;
 mod vectors;
 mod verdicts;
 

@@ -2,6 +2,8 @@
 //! the real binary as a child process, and signing helpers.
 #![allow(dead_code)]
 
+pub mod tmux;
+
 use hookwatch::receiver::{self, Receiver};
 use hookwatch::store::{BatchPolicy, Writer};
 use hookwatch::verify::{self, Registry, Secret, Secrets};

@@ -7,12 +7,12 @@ use super::Pending;
 use crate::delivery::{DeliveryId, NewDelivery, Summary};
 use crate::store::{StoreError, headers};
 
-const INSERT_SQL: &str = "INSERT INTO deliveries (received_at_ms, method, path, headers, body, \
+const INSERT_SQL: &str = "INSERT INTO deliveries (id, received_at_ms, method, path, headers, body, \
      bytes, provider, event_type, event_id, dedupe_key, verdict, duplicate, status, \
-     explanation, replay_of) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 0, ?12, ?13, ?14)";
+     explanation, replay_of) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)";
 const DEDUPE_SQL: &str =
     "INSERT OR IGNORE INTO dedupe (provider, key, first_id) VALUES (?1, ?2, ?3)";
-const MARK_DUPLICATE_SQL: &str = "UPDATE deliveries SET duplicate = 1 WHERE id = ?1";
+const LAST_ID_SQL: &str = "SELECT coalesce(max(id), 0) FROM deliveries";
 
 /// Insert every row of `batch` in one transaction; returns (id, duplicate) per row, in order.
 /// On error the transaction is rolled back (dropped) and nothing of the batch is stored.
@@ -24,13 +24,27 @@ pub(super) fn write_batch(
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let mut rows = Vec::with_capacity(batch.len());
     {
+        // The write lock is held: ids are assigned here, so the dedupe key space can be
+        // claimed before the row is written (one insert per row, duplicate or not).
+        let last_id: DeliveryId = tx
+            .prepare_cached(LAST_ID_SQL)?
+            .query_row([], |r| r.get(0))?;
         let mut insert = tx.prepare_cached(INSERT_SQL)?;
         let mut dedupe = tx.prepare_cached(DEDUPE_SQL)?;
-        let mut mark = tx.prepare_cached(MARK_DUPLICATE_SQL)?;
-        for Pending { delivery: d, .. } in batch {
+        for (id, Pending { delivery: d, .. }) in (last_id + 1..).zip(batch) {
+            // The store decides: the key space insert is atomic, so two deliveries with
+            // the same key can never both be first. No key, never a duplicate.
+            let duplicate = match &d.dedupe_key {
+                Some(key) => {
+                    let scope = d.provider.as_deref().unwrap_or("");
+                    dedupe.execute(params![scope, key, id])? == 0
+                }
+                None => false,
+            };
             header_buf.clear();
             headers::encode_into(&d.headers, header_buf);
-            let id = insert.insert(params![
+            insert.execute(params![
+                id,
                 d.received_at_ms,
                 d.method,
                 d.path,
@@ -42,22 +56,11 @@ pub(super) fn write_batch(
                 d.event_id,
                 d.dedupe_key,
                 d.verdict.as_str(),
+                duplicate,
                 i64::from(d.status),
                 d.explanation,
                 d.replay_of,
             ])?;
-            // The store decides: the key space insert is atomic, so two deliveries with
-            // the same key can never both be first. No key, never a duplicate.
-            let duplicate = match &d.dedupe_key {
-                Some(key) => {
-                    let scope = d.provider.as_deref().unwrap_or("");
-                    dedupe.execute(params![scope, key, id])? == 0
-                }
-                None => false,
-            };
-            if duplicate {
-                mark.execute([id])?;
-            }
             rows.push((id, duplicate));
         }
     }

@@ -1,5 +1,7 @@
 //! Theme tests: built-ins complete and parseable, fallbacks, user overrides, broken files.
 
+#![allow(clippy::unwrap_used)]
+
 use super::*;
 use std::fs;
 

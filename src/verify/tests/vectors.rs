@@ -66,7 +66,9 @@ fn slack_docs_vector() {
     assert_eq!(v.verdict, Verdict::Valid, "{:?}", v.explanation);
     assert_eq!(v.timestamp, Some(1531420618));
     assert_eq!(v.event_type, None, "a form body has no JSON event type");
-    let digest = hex::encode(sha2::Sha256::digest(SLACK_BODY.as_bytes()));
+    let digest = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(
+        SLACK_BODY.as_bytes(),
+    ));
     assert_eq!(v.dedupe_key, Some(digest));
     assert_eq!(
         signed(

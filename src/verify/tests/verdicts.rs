@@ -45,7 +45,11 @@ pub(super) fn delivery(id: &str, body: &[u8], at: i64) -> Vec<(String, String)> 
     h
 }
 
-fn replace(h: &[(String, String)], name: &str, value: Option<&str>) -> Vec<(String, String)> {
+pub(super) fn replace(
+    h: &[(String, String)],
+    name: &str,
+    value: Option<&str>,
+) -> Vec<(String, String)> {
     let mut out: Vec<_> = h.iter().filter(|(k, _)| k != name).cloned().collect();
     if let Some(v) = value {
         out.push((name.into(), v.into()));
@@ -144,146 +148,6 @@ fn non_ascii_signature_header_is_malformed() {
     let v = verify(&profile("github"), &secrets(&["k"]), &h, b"{}", NOW);
     assert_eq!(v.verdict, Verdict::Malformed);
     assert!(v.explanation.unwrap().contains("not visible ASCII"));
-}
-
-#[test]
-fn stale_in_each_providers_direction() {
-    for id in [
-        "slack",
-        "salesloft-ts",
-        "stripe",
-        "standard-webhooks",
-        "svix",
-    ] {
-        let p = profile(id);
-        let key = secret_for(id);
-        let at = |when: i64| check(id, &[key], &pairs(&delivery(id, BODY, when)), BODY, NOW);
-
-        for edge in [NOW - 300, NOW, NOW + 300] {
-            let v = at(edge);
-            assert_eq!(
-                v.verdict,
-                Verdict::Valid,
-                "{id} at {edge}: {:?}",
-                v.explanation
-            );
-        }
-        let v = at(NOW - 301);
-        assert_eq!(v.verdict, Verdict::Stale, "{id}");
-        assert_eq!(v.timestamp, Some(NOW - 301));
-        assert_eq!(v.dedupe_key, None, "{id}: stale deliveries do not dedupe");
-        let why = v.explanation.unwrap();
-        assert!(
-            why.contains("301 s in the past") && why.contains("tolerance 300 s"),
-            "{why}"
-        );
-        assert!(is_stale(
-            &p,
-            &headers(&pairs(&delivery(id, BODY, NOW - 301))),
-            NOW
-        ));
-        assert!(!is_stale(
-            &p,
-            &headers(&pairs(&delivery(id, BODY, NOW - 30))),
-            NOW
-        ));
-
-        let future = at(NOW + 3600);
-        if id == "stripe" {
-            // Stripe's libraries only check the past.
-            assert_eq!(future.verdict, Verdict::Valid, "{:?}", future.explanation);
-            assert!(!is_stale(
-                &p,
-                &headers(&pairs(&delivery(id, BODY, NOW + 3600))),
-                NOW
-            ));
-        } else {
-            assert_eq!(future.verdict, Verdict::Stale, "{id}");
-            assert!(future.explanation.unwrap().contains("3600 s in the future"));
-        }
-
-        // An old timestamp with a bad signature is invalid, not stale.
-        let old = delivery(id, BODY, NOW - 5000);
-        let v = check(id, &[OTHER], &pairs(&old), BODY, NOW);
-        assert_eq!(v.verdict, Verdict::Invalid, "{id}");
-    }
-    for id in ["github", "shopify", "salesloft", "salesos"] {
-        assert!(
-            !is_stale(&profile(id), &headers(&[]), NOW),
-            "{id} has no timestamp"
-        );
-    }
-}
-
-#[test]
-fn missing_or_unparsable_timestamp_and_id_are_malformed() {
-    for (id, ts_header) in [
-        ("slack", "x-slack-request-timestamp"),
-        ("salesloft-ts", "x-salesloft-timestamp"),
-        ("standard-webhooks", "webhook-timestamp"),
-        ("svix", "svix-timestamp"),
-    ] {
-        let h = delivery(id, BODY, NOW);
-        let v = check(
-            id,
-            &[secret_for(id)],
-            &pairs(&replace(&h, ts_header, None)),
-            BODY,
-            NOW,
-        );
-        assert_eq!(v.verdict, Verdict::Malformed, "{id}");
-        assert!(v.explanation.unwrap().contains("missing"));
-        let v = check(
-            id,
-            &[secret_for(id)],
-            &pairs(&replace(&h, ts_header, Some("soon\"ish"))),
-            BODY,
-            NOW,
-        );
-        assert_eq!(v.verdict, Verdict::Malformed, "{id}");
-        let why = v.explanation.unwrap();
-        assert!(
-            why.contains("not unix seconds") && why.contains("soon\\\"ish"),
-            "{why}"
-        );
-        assert!(is_stale(
-            &profile(id),
-            &headers(&pairs(&replace(&h, ts_header, None))),
-            NOW
-        ));
-    }
-    // Stripe: a signature without t=.
-    let h = delivery("stripe", BODY, NOW);
-    let without_t = h[0]
-        .1
-        .split(',')
-        .filter(|p| !p.starts_with("t="))
-        .collect::<Vec<_>>()
-        .join(",");
-    let v = check(
-        "stripe",
-        &[secret_for("stripe")],
-        &[("stripe-signature", &without_t)],
-        BODY,
-        NOW,
-    );
-    assert_eq!(v.verdict, Verdict::Malformed);
-    assert!(v.explanation.unwrap().contains("t= in Stripe-Signature"));
-    // Standard Webhooks: the signed id is missing.
-    let h = delivery("standard-webhooks", BODY, NOW);
-    let v = check(
-        "standard-webhooks",
-        &[secret_for("standard-webhooks")],
-        &pairs(&replace(&h, "webhook-id", None)),
-        BODY,
-        NOW,
-    );
-    assert_eq!(v.verdict, Verdict::Malformed);
-    assert!(
-        v.explanation
-            .unwrap()
-            .contains("message id (header webhook-id) is missing")
-    );
 }
 
 #[test]
