@@ -15,6 +15,7 @@ use crate::config::Settings;
 use crate::delivery::{DeliveryId, Summary, now_ms};
 use crate::handlers::{HandlerEvent, Pool};
 use crate::receiver::{self, Receiver};
+use crate::store::jobs::Jobs;
 use crate::store::{BatchPolicy, Store, Writer};
 use crate::tui::app::{App, Effect, Msg, Setup};
 use crate::tui::keymap::Keymap;
@@ -71,6 +72,10 @@ pub async fn run(mut settings: Settings, demo: bool) -> Result<()> {
     let secrets = settings.secrets.clone();
     let mut handler_events = None;
     let pool = if settings.handlers.is_empty() {
+        // Deliveries received now are not owed to handlers configured later.
+        if let Err(e) = Jobs::open(&settings.db_path).and_then(|j| j.mark_paused()) {
+            notices.push(format!("cannot mark the handler queue: {e}"));
+        }
         None
     } else {
         let pool = Pool::new(
@@ -222,6 +227,10 @@ pub async fn run(mut settings: Settings, demo: bool) -> Result<()> {
         _ => {}
     }
     drop(effects);
+    if let Some(pool) = pool {
+        // Store the runs already finished; runs still in progress happen after a restart.
+        let _ = tokio::time::timeout(SHUTDOWN_GRACE, pool.shutdown()).await;
+    }
     let _ = tokio::time::timeout(
         SHUTDOWN_GRACE,
         tokio::task::spawn_blocking(move || writer.close()),
