@@ -64,6 +64,7 @@ pub async fn run(mut settings: Settings, demo: bool) -> Result<()> {
         pool.start(&writer)?;
         Some(pool)
     };
+    let closer = writer.clone();
     let rx = Arc::new(Receiver {
         registry,
         secrets,
@@ -75,8 +76,16 @@ pub async fn run(mut settings: Settings, demo: bool) -> Result<()> {
         // Store the runs already finished; runs still in progress happen after a restart.
         pool.shutdown().await;
     }
-    // The router (and with it the last writer handle) is gone: the writer flushes and
-    // closes the notification channel, which ends the printer.
+    // The writer commits what is queued and closes the notification channel, which ends
+    // the printer.
+    if let Ok(stats) = tokio::task::spawn_blocking(move || closer.close()).await {
+        eprintln!(
+            "hookwatch: stored {} deliveries in {} commits ({:.1} per commit)",
+            stats.rows,
+            stats.batches,
+            stats.rows as f64 / stats.batches.max(1) as f64
+        );
+    }
     let _ = tokio::task::spawn_blocking(move || printer.join()).await;
     Ok(())
 }
