@@ -125,6 +125,20 @@ fn printf_format(bytes: &[u8]) -> String {
     out
 }
 
+/// The delivery as a fixture file: the provider's signature, timestamp and id headers
+/// stripped (`send` signs afresh), hop-by-hop headers dropped, the body kept byte for byte.
+pub fn fixture_text(d: &Delivery, registry: &crate::verify::Registry) -> String {
+    let strip: Vec<String> = d
+        .summary
+        .provider
+        .as_deref()
+        .and_then(|p| registry.get(p))
+        .map(|p| p.signing_headers())
+        .unwrap_or_default();
+    let strip: Vec<&str> = strip.iter().map(String::as_str).collect();
+    crate::fixture::Fixture::from_delivery(d, &strip).to_json_pretty()
+}
+
 /// One line for tables and toasts: `#12 2026-…Z salesloft person_updated valid 200`.
 pub fn one_line(d: &Delivery) -> String {
     let s = &d.summary;

@@ -3,7 +3,6 @@
 use crate::cli::{ExportArgs, ExportFormat};
 use crate::config::Settings;
 use crate::export;
-use crate::fixture::Fixture;
 use crate::store::Store;
 use anyhow::{Context, Result, anyhow};
 
@@ -21,18 +20,7 @@ pub fn run(mut settings: Settings, args: ExportArgs) -> Result<()> {
                 .unwrap_or_else(|| format!("http://{}", settings.listen));
             export::curl_command(&d, &export::replay_url(&base, &d.summary.path))
         }
-        ExportFormat::Fixture => {
-            let registry = settings.registry();
-            let strip: Vec<String> = d
-                .summary
-                .provider
-                .as_deref()
-                .and_then(|p| registry.get(p))
-                .map(|p| p.signing_headers())
-                .unwrap_or_default();
-            let strip: Vec<&str> = strip.iter().map(String::as_str).collect();
-            Fixture::from_delivery(&d, &strip).to_json_pretty()
-        }
+        ExportFormat::Fixture => export::fixture_text(&d, &settings.registry()),
     };
     println!("{text}");
     Ok(())

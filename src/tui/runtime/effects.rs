@@ -5,7 +5,6 @@
 
 use crate::delivery::{DeliveryId, Summary};
 use crate::filter::{Filter, HandlerState, Subject};
-use crate::fixture::Fixture;
 use crate::handlers::Pool;
 use crate::store::Store;
 use crate::tui::app::Msg;
@@ -248,15 +247,7 @@ pub fn export_fixture(
     let d = store
         .get(id)?
         .ok_or_else(|| anyhow::anyhow!("delivery #{id} is not in the store"))?;
-    let strip: Vec<String> = d
-        .summary
-        .provider
-        .as_deref()
-        .and_then(|p| registry.get(p))
-        .map(|p| p.signing_headers())
-        .unwrap_or_default();
-    let strip: Vec<&str> = strip.iter().map(String::as_str).collect();
-    let text = Fixture::from_delivery(&d, &strip).to_json_pretty();
+    let text = crate::export::fixture_text(&d, registry);
     for n in 1u32.. {
         let name = match n {
             1 => format!("hookwatch-{id}.json"),
