@@ -156,7 +156,7 @@ struct Checkpointer {
 }
 
 /// How often the WAL is checkpointed (PASSIVE: never blocks the writer or readers).
-pub const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
+pub const CHECKPOINT_EVERY: Duration = Duration::from_millis(2000);
 
 impl Checkpointer {
     fn spawn(conn: Connection) -> Result<Checkpointer, StoreError> {
