@@ -4,7 +4,7 @@
 
 use crate::config::Settings;
 use crate::delivery::{DeliveryId, Summary};
-use crate::handlers::{HandlerEvent, Pool};
+use crate::handlers::HandlerEvent;
 use crate::receiver::{self, Receiver};
 use crate::store::jobs::{self, Jobs};
 use crate::store::{BatchPolicy, Store, Writer};
@@ -34,7 +34,7 @@ pub async fn run(mut settings: Settings, demo: bool) -> Result<()> {
         settings.db_path.display()
     );
     let base = format!("http://{addr}");
-    let secrets = settings.secrets;
+    let secrets = settings.secrets.clone();
     if demo {
         let registry = registry.clone();
         let secrets = secrets.clone();
@@ -44,26 +44,18 @@ pub async fn run(mut settings: Settings, demo: bool) -> Result<()> {
             }
         });
     }
-    let pool = if settings.handlers.is_empty() {
-        // Deliveries received now are not owed to handlers configured later.
-        if let Err(e) = Jobs::open(&settings.db_path).and_then(|j| j.mark_paused()) {
-            eprintln!("hookwatch: warning: cannot mark the handler queue: {e}");
-        }
-        None
-    } else {
+    if !settings.handlers.is_empty() {
         let names: Vec<&str> = settings.handlers.iter().map(|h| &*h.name).collect();
         eprintln!("hookwatch: handlers: {}", names.join(", "));
-        let pool = Pool::new(
-            &settings.db_path,
-            std::mem::take(&mut settings.handlers),
-            registry.clone(),
-            secrets.clone(),
-            settings.handler_concurrency,
-        )?;
+    }
+    let (pool, warning) = crate::handlers::pool_for(&mut settings, &registry, &secrets)?;
+    if let Some(w) = warning {
+        eprintln!("hookwatch: warning: {w}");
+    }
+    if let Some(pool) = &pool {
         spawn_run_lines(pool.subscribe_runs(), settings.db_path.clone())?;
         pool.start(&writer)?;
-        Some(pool)
-    };
+    }
     let closer = writer.clone();
     let rx = Arc::new(Receiver {
         registry,

@@ -13,9 +13,8 @@ mod tests;
 
 use crate::config::Settings;
 use crate::delivery::{DeliveryId, Summary, now_ms};
-use crate::handlers::{HandlerEvent, Pool};
+use crate::handlers::HandlerEvent;
 use crate::receiver::{self, Receiver};
-use crate::store::jobs::Jobs;
 use crate::store::{BatchPolicy, Store, Writer};
 use crate::tui::app::{App, Effect, Msg, Setup};
 use crate::tui::keymap::Keymap;
@@ -71,24 +70,12 @@ pub async fn run(mut settings: Settings, demo: bool) -> Result<()> {
 
     let secrets = settings.secrets.clone();
     let mut handler_events = None;
-    let pool = if settings.handlers.is_empty() {
-        // Deliveries received now are not owed to handlers configured later.
-        if let Err(e) = Jobs::open(&settings.db_path).and_then(|j| j.mark_paused()) {
-            notices.push(format!("cannot mark the handler queue: {e}"));
-        }
-        None
-    } else {
-        let pool = Pool::new(
-            &settings.db_path,
-            std::mem::take(&mut settings.handlers),
-            registry.clone(),
-            secrets.clone(),
-            settings.handler_concurrency,
-        )?;
+    let (pool, warning) = crate::handlers::pool_for(&mut settings, &registry, &secrets)?;
+    notices.extend(warning);
+    if let Some(pool) = &pool {
         handler_events = Some(pool.subscribe());
         pool.start(&writer)?;
-        Some(pool)
-    };
+    }
     if demo {
         let (base, registry, secrets) =
             (format!("http://{addr}"), registry.clone(), secrets.clone());
