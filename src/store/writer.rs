@@ -15,8 +15,11 @@ use tokio::sync::{broadcast, mpsc, oneshot};
 use super::{StoreError, schema};
 use crate::delivery::{NewDelivery, Summary};
 use batch::{summary_of, write_batch};
+pub use checkpoint::CHECKPOINT_EVERY;
+use checkpoint::{Checkpointer, Gate};
 
 mod batch;
+mod checkpoint;
 #[cfg(test)]
 mod tests;
 
@@ -38,6 +41,9 @@ pub struct BatchPolicy {
     /// `false`: `synchronous=NORMAL`, commits survive a process kill (`kill -9`) but not a
     /// power loss. `true`: `synchronous=FULL`, an fsync per batch, survives power loss.
     pub synchronous_full: bool,
+    /// How often the checkpointer copies the WAL back into the database (and lets it start
+    /// over); under sustained load the WAL holds about this long of commits.
+    pub checkpoint_every: Duration,
 }
 
 impl Default for BatchPolicy {
@@ -49,6 +55,7 @@ impl Default for BatchPolicy {
             broadcast_capacity: 4096,
             busy_timeout: Duration::from_secs(2),
             synchronous_full: false,
+            checkpoint_every: CHECKPOINT_EVERY,
         }
     }
 }
@@ -103,6 +110,7 @@ impl Writer {
         let conn = schema::open_connection(path, policy.busy_timeout, policy.synchronous_full)?;
         let (tx, rx) = mpsc::channel(policy.queue.max(1));
         let (events, _) = broadcast::channel(policy.broadcast_capacity.max(1));
+        let gate = Gate::default();
         let shared = Arc::new(Shared {
             tx,
             events: events.clone(),
@@ -120,15 +128,24 @@ impl Writer {
             max_rows: policy.max_rows.max(1),
             linger: policy.linger,
             header_buf: Vec::with_capacity(1024),
+            gate: Arc::clone(&gate),
         };
         let thread = std::thread::Builder::new()
             .name("hookwatch-store-writer".into())
-            .spawn(move || worker.run())
+            .spawn(move || {
+                super::background::mark_current_thread();
+                worker.run()
+            })
             .map_err(|e| StoreError::Io(format!("cannot start the store writer thread: {e}")))?;
         *lock(&shared.thread) = Some(thread);
         let checkpoint_conn =
             schema::open_connection(path, policy.busy_timeout, policy.synchronous_full)?;
-        *lock(&shared.checkpointer) = Some(Checkpointer::spawn(checkpoint_conn)?);
+        *lock(&shared.checkpointer) = Some(Checkpointer::spawn(
+            checkpoint_conn,
+            path,
+            gate,
+            policy.checkpoint_every,
+        )?);
         Ok(WriterHandle { shared })
     }
 }
@@ -146,41 +163,6 @@ struct Shared {
     stopping: Arc<AtomicBool>,
     thread: std::sync::Mutex<Option<JoinHandle<()>>>,
     checkpointer: std::sync::Mutex<Option<Checkpointer>>,
-}
-
-/// Checkpoints the WAL back into the database from its own thread and connection, every
-/// [`CHECKPOINT_EVERY`], so commits never pay for it; a last TRUNCATE checkpoint at stop.
-struct Checkpointer {
-    stop: std::sync::mpsc::Sender<()>,
-    thread: JoinHandle<()>,
-}
-
-/// How often the WAL is checkpointed (PASSIVE: never blocks the writer or readers).
-pub const CHECKPOINT_EVERY: Duration = Duration::from_millis(2000);
-
-impl Checkpointer {
-    fn spawn(conn: Connection) -> Result<Checkpointer, StoreError> {
-        let (stop, stopped) = std::sync::mpsc::channel::<()>();
-        let thread = std::thread::Builder::new()
-            .name("hookwatch-store-checkpoint".into())
-            .spawn(move || {
-                use std::sync::mpsc::RecvTimeoutError;
-                while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(CHECKPOINT_EVERY) {
-                    if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
-                    {
-                        tracing::warn!(error = %e, "WAL checkpoint failed; will retry");
-                    }
-                }
-                let _ = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
-            })
-            .map_err(|e| StoreError::Io(format!("cannot start the checkpoint thread: {e}")))?;
-        Ok(Checkpointer { stop, thread })
-    }
-
-    fn stop(self) {
-        let _ = self.stop.send(());
-        let _ = self.thread.join();
-    }
 }
 
 impl WriterHandle {
@@ -269,6 +251,8 @@ struct Worker {
     max_rows: usize,
     linger: Duration,
     header_buf: Vec<u8>,
+    /// Held while a batch is written (see [`checkpoint`]).
+    gate: Gate,
 }
 
 impl Worker {
@@ -332,7 +316,11 @@ impl Worker {
 
     /// Commit `batch` in one transaction and answer every request in it; empties `batch`.
     fn commit(&mut self, batch: &mut Vec<Pending>) {
-        match write_batch(&mut self.conn, batch, &mut self.header_buf) {
+        let written = {
+            let _gate = self.gate.lock();
+            write_batch(&mut self.conn, batch, &mut self.header_buf)
+        };
+        match written {
             Ok(rows) => {
                 self.counters
                     .rows
