@@ -5,6 +5,7 @@
 //! * [`delivery`]  the delivery model shared by every layer (raw headers + body, verdict, summary)
 //! * [`verify`]    declarative provider profiles, signature schemes, verdicts, signing
 //! * [`store`]     SQLite (WAL): schema + migrations, the group-commit writer, queries
+//! * [`background`] the class of the threads that must never preempt the receiver
 //! * [`receiver`]  the axum router: body limit, verify, commit, answer, notify
 //! * [`handlers`]  forward / command handlers: job queue, worker pool, retries, re-runs
 //! * [`fixture`]   the fixture file format used by `send`, `--demo`, tests and benchmarks
@@ -17,6 +18,7 @@
 //! * [`filter`]    the dashboard's query language: parse -> Filter, matches(); pure
 //! * [`tui`]       the dashboard: state + update, runtime loop, panes, keymap, themes
 
+pub mod background;
 pub mod cli;
 pub mod cmd;
 pub mod config;

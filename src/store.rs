@@ -3,7 +3,6 @@
 //! The store is the truth: a delivery is acknowledged only after its transaction committed,
 //! and dedupe is decided atomically by the store, never check-then-insert.
 
-mod background;
 mod error;
 pub mod headers;
 pub mod jobs;

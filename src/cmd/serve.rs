@@ -23,7 +23,7 @@ pub async fn run(mut settings: Settings, demo: bool) -> Result<()> {
     let addr = listener.local_addr().context("listener address")?;
     let writer = Writer::spawn(&settings.db_path, BatchPolicy::default())
         .with_context(|| format!("cannot open the store {}", settings.db_path.display()))?;
-    let printer = spawn_ndjson(writer.subscribe(), settings.db_path.clone());
+    let printer = spawn_ndjson(writer.subscribe(), settings.db_path.clone())?;
     if settings.secrets.is_empty() {
         eprintln!(
             "hookwatch: no secrets configured: deliveries are recorded as `unverified` (add --secret PROVIDER=VALUE)"
@@ -91,6 +91,7 @@ fn spawn_run_lines(mut rx: broadcast::Receiver<HandlerEvent>, db: PathBuf) -> Re
     std::thread::Builder::new()
         .name("hookwatch-run-lines".into())
         .spawn(move || {
+            crate::background::mark_current_thread();
             loop {
                 let events = match rx.blocking_recv() {
                     Ok(e) => vec![e],
@@ -128,9 +129,15 @@ fn runs_after(db: &std::path::Path, after: i64) -> Vec<HandlerEvent> {
 }
 
 /// A thread printing NDJSON lines; when it lags behind the channel it re-reads the missed
-/// deliveries from the store, so no line is ever skipped.
-fn spawn_ndjson(mut rx: broadcast::Receiver<Summary>, db: PathBuf) -> std::thread::JoinHandle<()> {
-    std::thread::spawn(move || {
+/// deliveries from the store, so no line is ever skipped. A background thread: it prints
+/// between answers, never in the middle of them.
+fn spawn_ndjson(
+    mut rx: broadcast::Receiver<Summary>,
+    db: PathBuf,
+) -> Result<std::thread::JoinHandle<()>> {
+    let thread = std::thread::Builder::new().name("hookwatch-ndjson".into());
+    let printer = thread.spawn(move || {
+        crate::background::mark_current_thread();
         let stdout = std::io::stdout();
         let mut last: DeliveryId = 0;
         loop {
@@ -165,7 +172,8 @@ fn spawn_ndjson(mut rx: broadcast::Receiver<Summary>, db: PathBuf) -> std::threa
                 return;
             }
         }
-    })
+    });
+    printer.context("cannot start the NDJSON printer thread")
 }
 
 fn catch_up(db: &std::path::Path, after: DeliveryId) -> Vec<Summary> {

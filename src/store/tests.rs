@@ -244,10 +244,18 @@ fn opens_and_migrates_a_hand_made_v1_database() {
     assert!(s[0].duplicate);
     assert_eq!(store.count().expect("count"), 2);
 
-    // A migrated v1 file and a fresh file end with the same schema.
+    // A migrated v1 file and a fresh file end with the same schema; the old file keeps
+    // the page size it was made with, a new one gets hookwatch's.
     let fresh = dir.path().join("fresh.db");
     drop(Store::open(&fresh).expect("fresh"));
     assert_eq!(schema_of(&old), schema_of(&fresh));
+    let page_size = |path: &std::path::Path| -> i64 {
+        let conn = Connection::open(path).expect("open");
+        conn.query_row("PRAGMA page_size", [], |r| r.get(0))
+            .expect("page size")
+    };
+    assert_eq!(page_size(&old), 4096);
+    assert_eq!(page_size(&fresh), schema::PAGE_SIZE_BYTES);
 }
 
 #[test]

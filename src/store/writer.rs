@@ -133,7 +133,7 @@ impl Writer {
         let thread = std::thread::Builder::new()
             .name("hookwatch-store-writer".into())
             .spawn(move || {
-                super::background::mark_current_thread();
+                crate::background::mark_current_thread();
                 worker.run()
             })
             .map_err(|e| StoreError::Io(format!("cannot start the store writer thread: {e}")))?;

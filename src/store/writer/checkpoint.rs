@@ -24,9 +24,9 @@ use crate::store::StoreError;
 /// How often the WAL is checkpointed by default ([`super::BatchPolicy::checkpoint_every`]).
 pub const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
 
-/// Ungated passes stop once one brings fewer new frames than this; the gated pass copies
-/// the rest.
-const GATED_PASS_FRAMES: i64 = 1024;
+/// Ungated passes stop once one brings fewer new frames than this (4 MiB of 16 KiB pages);
+/// the gated pass copies the rest.
+const GATED_PASS_FRAMES: i64 = 256;
 
 /// Most ungated passes in one round (each copies what was committed during the previous).
 const MAX_UNGATED_PASSES: usize = 4;
@@ -65,7 +65,7 @@ impl Checkpointer {
             .name("hookwatch-store-checkpoint".into())
             .spawn(move || {
                 use std::sync::mpsc::RecvTimeoutError;
-                crate::store::background::mark_current_thread();
+                crate::background::mark_current_thread();
                 let mut last = None;
                 while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(every) {
                     match round(&conn, files.as_ref(), &gate, last) {

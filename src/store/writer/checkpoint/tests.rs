@@ -34,7 +34,8 @@ fn a_round_copies_every_frame_and_the_next_commit_starts_the_wal_over() {
     assert!(files.is_some(), "the database file opens for flushing");
 
     let done = round(&checkpointer, files.as_ref(), &gate, None).unwrap();
-    assert!(done.log >= 300, "{done:?}");
+    // 1.2 MB of rows: at least 70 frames of 16 KiB.
+    assert!(done.log >= 70, "{done:?}");
     assert_eq!(done.copied, done.log, "every frame copied");
 
     fill(&writer, 1);

@@ -1,8 +1,9 @@
-//! The store's threads (the group-commit writer and the checkpointer) run as background
-//! work: on Linux they are put in `SCHED_BATCH`, which keeps their CPU share but never lets
+//! Background threads: the store's group-commit writer and checkpointer, and `serve`'s NDJSON
+//! printer. On Linux they are put in `SCHED_BATCH`, which keeps their CPU share but never lets
 //! their wake-ups preempt the threads that read requests and write answers. On a busy core
 //! that is what makes group commit work: the writer runs once the receiver has queued what it
-//! had ready, instead of waking for every request and committing one row at a time.
+//! had ready, instead of waking for every request and committing one row at a time; and the
+//! printer writes its lines between answers instead of in the middle of them.
 
 /// Put the calling thread in the background class (best effort: a failure is logged and the
 /// thread keeps its normal class). A thread whose nice value was changed is left alone.
