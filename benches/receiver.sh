@@ -3,10 +3,14 @@
 #   bare axum (200, no work)  vs  hookwatch serve (verify + durable store, 2xx after commit)
 #   vs  the seed reference design (Express + node:crypto HMAC + JSON.parse).
 # Each server is pinned to core 0 and wrk to core 1; 64 connections; the body is the
-# ~1.6 KB signed SalesLoft person_updated fixture. Usage: benches/receiver.sh [SECONDS]
+# ~1.6 KB signed SalesLoft person_updated fixture. The three servers take turns for ROUNDS
+# rounds and the ratios are computed per round, then the medians reported, so a noisy
+# neighbour slowing one run does not decide the result.
+# Usage: benches/receiver.sh [SECONDS per server per round, 10] [ROUNDS, 3]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-10}
+rounds=${2:-3}
 conns=64
 command -v wrk >/dev/null || { echo "installing wrk"; (apt-get update -qq && apt-get install -y -qq wrk) >/dev/null; }
 command -v taskset >/dev/null || { echo "taskset (util-linux) is required" >&2; exit 1; }
@@ -27,53 +31,71 @@ local f = io.open("$body", "rb"); wrk.body = f:read("*a"); f:close()
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["x-salesloft-event"] = "person_updated"
 wrk.headers["x-salesloft-signature"] = "$sig"
-local non2xx = 0
-response = function(status, headers, body) if status >= 300 then non2xx = non2xx + 1 end end
 LUA
-echo "body: $(wc -c <"$body") bytes, $conns connections, ${secs}s per server, server on core 0, wrk on core 1"
 
-wait_port() { for _ in $(seq 100); do (echo >/dev/tcp/127.0.0.1/$1) 2>/dev/null && return 0; sleep 0.1; done; echo "port $1 never opened" >&2; return 1; }
-run_wrk() { # name url
-  taskset -c 1 wrk -t1 -c$conns -d${secs}s --latency -s "$tmp/post.lua" "$2" > "$tmp/$1.txt"
-  local rps p99 non
-  rps=$(awk '/Requests\/sec/ {print $2}' "$tmp/$1.txt")
-  p99=$(awk '$1=="99%" {print $2}' "$tmp/$1.txt")
-  non=$(awk '/Non-2xx/ {print $5}' "$tmp/$1.txt")
-  echo "$1 $rps $p99 ${non:-0}" >> "$tmp/results"
-}
-
-taskset -c 0 target/release/examples/bare_axum 127.0.0.1:18790 & pid=$!
-wait_port 18790; run_wrk bare-axum http://127.0.0.1:18790/webhooks/salesloft; kill $pid; wait $pid 2>/dev/null || true
-
-taskset -c 0 target/release/hookwatch serve --listen 127.0.0.1:18791 --db "$tmp/bench.db" \
-  --secret salesloft=$secret > /dev/null 2> "$tmp/serve.err" & pid=$!
-wait_port 18791; run_wrk hookwatch http://127.0.0.1:18791/webhooks/salesloft; kill $pid; wait $pid 2>/dev/null || true
-stored=$(sqlite3 "$tmp/bench.db" "select count(*) from deliveries" 2>/dev/null || echo "?")
-
-express=skipped
+express=no
 if command -v node >/dev/null; then
   if [ ! -d benches/peers/express/node_modules/express ]; then
     (cd benches/peers/express && npm install --silent --no-audit --no-fund >/dev/null 2>&1) || true
   fi
-  if [ -d benches/peers/express/node_modules/express ]; then
-    taskset -c 0 node benches/peers/express/server.js 18792 $secret & pid=$!
-    wait_port 18792; run_wrk express http://127.0.0.1:18792/webhooks/salesloft; kill $pid; wait $pid 2>/dev/null || true
-    express=ok
-  fi
+  [ -d benches/peers/express/node_modules/express ] && express=yes
 fi
+echo "body: $(wc -c <"$body") bytes, $conns connections, ${secs}s per server, $rounds rounds, server on core 0, wrk on core 1"
 
-python3 - "$tmp/results" "$stored" <<'PY'
-import sys
+wait_port() { for _ in $(seq 100); do (echo >/dev/tcp/127.0.0.1/$1) 2>/dev/null && return 0; sleep 0.1; done; echo "port $1 never opened" >&2; return 1; }
+run_wrk() { # round name url
+  taskset -c 1 wrk -t1 -c$conns -d${secs}s --latency -s "$tmp/post.lua" "$3" > "$tmp/wrk.txt"
+  local rps p99 non
+  rps=$(awk '/Requests\/sec/ {print $2}' "$tmp/wrk.txt")
+  p99=$(awk '$1=="99%" {print $2}' "$tmp/wrk.txt")
+  non=$(awk '/Non-2xx/ {print $5}' "$tmp/wrk.txt")
+  echo "$1 $2 $rps $p99 ${non:-0}" >> "$tmp/results"
+}
+
+for r in $(seq "$rounds"); do
+  taskset -c 0 target/release/examples/bare_axum 127.0.0.1:18790 & pid=$!
+  wait_port 18790; run_wrk "$r" bare-axum http://127.0.0.1:18790/webhooks/salesloft; kill $pid; wait $pid 2>/dev/null || true
+
+  rm -f "$tmp"/bench.db*
+  taskset -c 0 target/release/hookwatch serve --listen 127.0.0.1:18791 --db "$tmp/bench.db" \
+    --secret salesloft=$secret > /dev/null 2> "$tmp/serve.err" & pid=$!
+  wait_port 18791; run_wrk "$r" hookwatch http://127.0.0.1:18791/webhooks/salesloft; kill $pid; wait $pid 2>/dev/null || true
+  stored=$(sqlite3 "$tmp/bench.db" "select count(*) from deliveries" 2>/dev/null || echo "?")
+  per_commit=$(grep -o '([0-9.]* per commit)' "$tmp/serve.err" | tr -d '()' || echo "?")
+  echo "$r $stored ${per_commit%% *}" >> "$tmp/stored"
+
+  if [ "$express" = yes ]; then
+    taskset -c 0 node benches/peers/express/server.js 18792 $secret & pid=$!
+    wait_port 18792; run_wrk "$r" express http://127.0.0.1:18792/webhooks/salesloft; kill $pid; wait $pid 2>/dev/null || true
+  fi
+done
+
+python3 - "$tmp/results" "$tmp/stored" <<'PY'
+import statistics, sys
 rows = {}
 for line in open(sys.argv[1]):
-    name, rps, p99, non = line.split()
-    rows[name] = (float(rps), p99, non)
-base = rows["bare-axum"][0]
-print(f"\n| server | req/s | p99 | non-2xx | vs bare axum |")
-print("|---|---:|---:|---:|---:|")
-for name, (rps, p99, non) in rows.items():
-    print(f"| {name} | {rps:,.0f} | {p99} | {non} | {rps/base:.2f} |")
-if "express" in rows:
-    print(f"\nhookwatch / express = {rows['hookwatch'][0] / rows['express'][0]:.1f}x")
-print(f"rows committed by hookwatch: {sys.argv[2]}")
+    r, name, rps, p99, non = line.split()
+    rows.setdefault(int(r), {})[name] = (float(rps), p99, non)
+stored = {int(l.split()[0]): l.split()[1:] for l in open(sys.argv[2])}
+def ms(p):
+    return float(p[:-2]) if p.endswith("ms") else float(p[:-2]) / 1000 if p.endswith("us") else float(p[:-1]) * 1000
+print("\n| round | server | req/s | p99 | non-2xx | vs bare axum |")
+print("|---:|---|---:|---:|---:|---:|")
+ratios, vs_express, p99s = [], [], []
+for r in sorted(rows):
+    base = rows[r]["bare-axum"][0]
+    for name, (rps, p99, non) in rows[r].items():
+        print(f"| {r} | {name} | {rps:,.0f} | {p99} | {non} | {rps / base:.2f} |")
+    hw = rows[r]["hookwatch"]
+    ratios.append(hw[0] / base)
+    p99s.append(ms(hw[1]))
+    if "express" in rows[r]:
+        vs_express.append(hw[0] / rows[r]["express"][0])
+print(f"\nhookwatch / bare axum, median of {len(ratios)} rounds: {statistics.median(ratios):.2f} "
+      f"(rounds: {', '.join(f'{x:.2f}' for x in ratios)})")
+print(f"hookwatch p99, median: {statistics.median(p99s):.2f} ms (rounds: {', '.join(f'{x:.2f}' for x in p99s)})")
+if vs_express:
+    print(f"hookwatch / express, median: {statistics.median(vs_express):.1f}x")
+for r in sorted(stored):
+    print(f"round {r}: hookwatch committed {stored[r][0]} rows, {stored[r][1] if len(stored[r]) > 1 else '?'} per commit")
 PY
