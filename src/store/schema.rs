@@ -96,7 +96,7 @@ pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 pub const PAGE_SIZE_BYTES: i64 = 16 * 1024;
 
 /// After a checkpoint the WAL file is truncated back to at most this size.
-const JOURNAL_SIZE_LIMIT_BYTES: i64 = 64 * 1024 * 1024;
+pub const JOURNAL_SIZE_LIMIT_BYTES: i64 = 64 * 1024 * 1024;
 
 /// Open (creating the parent directory and file if needed) a connection in WAL mode with
 /// hookwatch's pragmas, and bring the schema up to [`SCHEMA_VERSION`].

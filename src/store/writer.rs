@@ -31,6 +31,9 @@ pub struct BatchPolicy {
     /// Under load (the last batch held more than one row) keep collecting while requests
     /// keep arriving, in steps of [`LINGER_STEP`], for at most this long, so that one
     /// transaction carries more rows. A lone request on an idle store never waits.
+    /// Zero by default: the writer is a background thread (see [`crate::background`]), so it
+    /// already takes what the receiver had ready, and a linger only left the core idle (a
+    /// 500 µs linger cost 6-14% of `serve`'s throughput in `benches/receiver.sh`).
     pub linger: Duration,
     /// Requests that may wait for the writer; `commit` waits for room when it is full.
     pub queue: usize,
@@ -50,7 +53,7 @@ impl Default for BatchPolicy {
     fn default() -> Self {
         BatchPolicy {
             max_rows: 512,
-            linger: Duration::from_micros(500),
+            linger: Duration::ZERO,
             queue: 1024,
             broadcast_capacity: 4096,
             busy_timeout: Duration::from_secs(2),

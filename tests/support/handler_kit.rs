@@ -51,7 +51,13 @@ pub async fn send_github(
         None => Vec::new(),
     };
     h.push(("x-github-event".into(), event.into()));
-    h.push(("x-github-delivery".into(), format!("{event}-{}", now_ms())));
+    // Unique per call: two sends in the same millisecond must not be duplicates.
+    static SENT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = SENT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    h.push((
+        "x-github-delivery".into(),
+        format!("{event}-{}-{n}", now_ms()),
+    ));
     h.push(("content-type".into(), "application/json".into()));
     let started = Instant::now();
     let a = post(

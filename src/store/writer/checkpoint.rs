@@ -24,9 +24,14 @@ use crate::store::StoreError;
 /// How often the WAL is checkpointed by default ([`super::BatchPolicy::checkpoint_every`]).
 pub const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
 
-/// Ungated passes stop once one brings fewer new frames than this (4 MiB of 16 KiB pages);
-/// the gated pass copies the rest.
-const GATED_PASS_FRAMES: i64 = 256;
+/// Ungated passes stop once one brings fewer new bytes of frames than this; the gated pass
+/// copies the rest.
+const GATED_PASS_BYTES: i64 = 4 * 1024 * 1024;
+
+/// Ungated passes also stop once the WAL is this large: when commits arrive faster than a
+/// pass copies them, the gated pass is what holds the WAL (and the disk it takes) in check,
+/// by making the writer wait for the checkpointer.
+const WAL_CAP_BYTES: i64 = crate::store::schema::JOURNAL_SIZE_LIMIT_BYTES;
 
 /// Most ungated passes in one round (each copies what was committed during the previous).
 const MAX_UNGATED_PASSES: usize = 4;
@@ -102,11 +107,15 @@ pub fn round(
     if progress.log == 0 || last == Some(progress) {
         return Ok(progress);
     }
+    let page: i64 = conn.query_row("PRAGMA page_size", [], |r| r.get(0))?;
     for _ in 1..MAX_UNGATED_PASSES {
+        if progress.log * page >= WAL_CAP_BYTES {
+            break;
+        }
         let next = passive(conn)?;
         let added = next.log - progress.log;
         progress = next;
-        if added <= GATED_PASS_FRAMES {
+        if added * page <= GATED_PASS_BYTES {
             break;
         }
     }
