@@ -22,7 +22,7 @@ use rusqlite::Connection;
 use crate::store::StoreError;
 
 /// How often the WAL is checkpointed by default ([`super::BatchPolicy::checkpoint_every`]).
-pub const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
+pub const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
 
 /// Ungated passes stop once one brings fewer new bytes of frames than this; the gated pass
 /// copies the rest.
