@@ -7,6 +7,8 @@ use hookwatch::cmd;
 use hookwatch::config::Settings;
 use std::process::ExitCode;
 
+/// mimalloc: under load glibc's allocator ran `malloc_consolidate` on nearly every
+/// body-sized allocation (see README, Performance).
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -19,16 +19,22 @@ fn fill(conn: &Connection, rows: usize) {
     conn.execute_batch("COMMIT").unwrap();
 }
 
-#[test]
-fn a_round_copies_every_frame_and_the_next_commit_starts_the_wal_over() {
+/// A database with `rows` scratch rows committed: (dir, path, writer, checkpointer).
+fn filled(rows: usize) -> (tempfile::TempDir, PathBuf, Connection, Connection) {
     let dir = tempfile::tempdir().unwrap();
     let path = db_path(&dir);
     let writer = open(&path);
     writer
         .execute_batch("CREATE TABLE meta_scratch (b BLOB)")
         .unwrap();
-    fill(&writer, 300);
+    fill(&writer, rows);
     let checkpointer = open(&path);
+    (dir, path, writer, checkpointer)
+}
+
+#[test]
+fn a_round_copies_every_frame_and_the_next_commit_starts_the_wal_over() {
+    let (_dir, path, writer, checkpointer) = filled(300);
     let gate = Gate::default();
     let files = Files::open(&path);
     assert!(files.is_some(), "the database file opens for flushing");
@@ -48,14 +54,7 @@ fn a_round_copies_every_frame_and_the_next_commit_starts_the_wal_over() {
 
 #[test]
 fn a_round_with_nothing_new_does_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = db_path(&dir);
-    let writer = open(&path);
-    writer
-        .execute_batch("CREATE TABLE meta_scratch (b BLOB)")
-        .unwrap();
-    fill(&writer, 10);
-    let checkpointer = open(&path);
+    let (_dir, _path, _writer, checkpointer) = filled(10);
     let gate = Gate::default();
     let first = round(&checkpointer, None, &gate, None).unwrap();
     // Holding the gate would block a round that wanted it: an idle round must not.
