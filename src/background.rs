@@ -28,16 +28,25 @@ mod linux {
         let policy = ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Batch);
         let nice_zero = ThreadPriority::Os(ThreadPriorityOsValue::default());
         if let Err(e) = set_thread_priority_and_policy(thread_native_id(), nice_zero, policy) {
-            tracing::debug!(error = ?e, "could not put a store thread in SCHED_BATCH");
+            tracing::debug!(error = ?e, "could not put a background thread in SCHED_BATCH");
         }
     }
 
-    /// The calling thread's nice value (field 19 of `/proc/thread-self/stat`).
+    /// The calling thread's nice value.
     fn current_nice() -> Option<i64> {
+        stat_field(19)
+    }
+
+    /// Field `n` (1-based, as in proc(5)) of `/proc/thread-self/stat`, as a number.
+    fn stat_field(n: usize) -> Option<i64> {
         let stat = std::fs::read_to_string("/proc/thread-self/stat").ok()?;
         // The command name (field 2) is in parentheses and may contain spaces.
         let after_name = &stat[stat.rfind(')')? + 1..];
-        after_name.split_whitespace().nth(16)?.parse().ok()
+        after_name
+            .split_whitespace()
+            .nth(n.checked_sub(3)?)?
+            .parse()
+            .ok()
     }
 
     #[cfg(test)]
@@ -48,16 +57,8 @@ mod linux {
             std::thread::spawn(|| {
                 assert_eq!(super::current_nice(), Some(0));
                 super::mark();
-                let stat = std::fs::read_to_string("/proc/thread-self/stat").unwrap();
-                let after_name = &stat[stat.rfind(')').unwrap() + 1..];
                 // Field 41 is the scheduling policy: 3 is SCHED_BATCH.
-                let policy: i64 = after_name
-                    .split_whitespace()
-                    .nth(38)
-                    .unwrap()
-                    .parse()
-                    .unwrap();
-                assert_eq!(policy, 3);
+                assert_eq!(super::stat_field(41), Some(3));
                 assert_eq!(super::current_nice(), Some(0));
             })
             .join()

@@ -12,11 +12,10 @@
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-
-use parking_lot::FairMutex;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use parking_lot::FairMutex;
 use rusqlite::Connection;
 
 use crate::store::StoreError;
@@ -148,11 +147,9 @@ pub struct Files {
 
 impl Files {
     pub fn open(db: &Path) -> Option<Files> {
-        let mut wal = db.as_os_str().to_owned();
-        wal.push("-wal");
         Some(Files {
             db: File::open(db).ok()?,
-            wal: PathBuf::from(wal),
+            wal: wal_path(db),
         })
     }
 
@@ -168,6 +165,13 @@ impl Files {
             }
         }
     }
+}
+
+/// Where SQLite keeps the WAL of the database at `db`.
+pub fn wal_path(db: &Path) -> PathBuf {
+    let mut wal = db.as_os_str().to_owned();
+    wal.push("-wal");
+    PathBuf::from(wal)
 }
 
 fn passive(conn: &Connection) -> Result<Progress, StoreError> {

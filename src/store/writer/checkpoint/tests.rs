@@ -66,9 +66,7 @@ fn a_round_with_nothing_new_does_nothing() {
 }
 
 fn wal_bytes(path: &Path) -> u64 {
-    let mut wal = path.as_os_str().to_owned();
-    wal.push("-wal");
-    std::fs::metadata(PathBuf::from(wal)).map_or(0, |m| m.len())
+    std::fs::metadata(wal_path(path)).map_or(0, |m| m.len())
 }
 
 /// Commits for 2 s with never a pause long enough for a plain PASSIVE pass to reach the end
