@@ -23,6 +23,10 @@ pub use writer::{BatchPolicy, LINGER_STEP, Writer, WriterHandle, WriterStats};
 #[cfg(test)]
 mod tests;
 
+/// Summaries a read reserves room for up front (a page of history is read in one
+/// allocation rather than a chain of doublings that the allocator keeps for later).
+const PREALLOCATE_SUMMARIES: usize = 100_000;
+
 /// How long a reader waits for a lock (readers rarely wait in WAL mode: only while the
 /// database is being created or migrated).
 const READ_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -103,10 +107,10 @@ impl Store {
         bound: DeliveryId,
         limit: usize,
     ) -> Result<Vec<Summary>, StoreError> {
+        let mut out = Vec::with_capacity(limit.min(PREALLOCATE_SUMMARIES));
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let mut stmt = self.conn.prepare_cached(sql)?;
         let rows = stmt.query_map(params![bound, limit], summary_from_row)?;
-        let mut out = Vec::new();
         for row in rows {
             out.push(row??);
         }

@@ -117,6 +117,8 @@ impl Rows {
     /// Returns the indices of the rows added, in order.
     pub fn append(&mut self, summaries: Vec<Summary>) -> std::ops::Range<usize> {
         let start = self.rows.len();
+        // One allocation for the whole history, not a chain of doublings left behind.
+        self.rows.reserve(summaries.len());
         for s in summaries {
             if self.newest_id().is_some_and(|n| s.id <= n) {
                 continue;
