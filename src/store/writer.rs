@@ -239,6 +239,9 @@ fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
+/// A batch that takes this long (waiting for the gate included) is logged at debug level.
+const SLOW_BATCH: Duration = Duration::from_millis(10);
+
 struct Pending {
     delivery: NewDelivery,
     reply: Reply,
@@ -319,9 +322,20 @@ impl Worker {
 
     /// Commit `batch` in one transaction and answer every request in it; empties `batch`.
     fn commit(&mut self, batch: &mut Vec<Pending>) {
+        let asked = Instant::now();
         let written = {
             let _gate = self.gate.lock();
-            write_batch(&mut self.conn, batch, &mut self.header_buf)
+            let got = asked.elapsed();
+            let written = write_batch(&mut self.conn, batch, &mut self.header_buf);
+            if asked.elapsed() >= SLOW_BATCH {
+                tracing::debug!(
+                    rows = batch.len(),
+                    gate_ms = got.as_secs_f64() * 1e3,
+                    write_ms = (asked.elapsed() - got).as_secs_f64() * 1e3,
+                    "slow batch"
+                );
+            }
+            written
         };
         match written {
             Ok(rows) => {

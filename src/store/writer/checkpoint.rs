@@ -121,15 +121,18 @@ pub fn round(
     // SQLite syncs the database file only in a pass that reaches the end of the WAL, which
     // under load is the gated one: flush what the ungated passes copied now, and the WAL's
     // latest frames, so that the gated pass syncs only the few pages of its own.
+    let flush_at = Instant::now();
     if let Some(files) = files {
         files.flush();
     }
+    let flushed = flush_at.elapsed();
     let paused_at = Instant::now();
     let _writer_paused = gate.lock();
     let waited = paused_at.elapsed();
     let progress = passive(conn)?;
     tracing::debug!(
         frames = progress.log,
+        flush_ms = flushed.as_secs_f64() * 1e3,
         waited_ms = waited.as_secs_f64() * 1e3,
         paused_ms = paused_at.elapsed().as_secs_f64() * 1e3,
         "WAL checkpointed to its end"
