@@ -323,20 +323,23 @@ impl Worker {
     /// Commit `batch` in one transaction and answer every request in it; empties `batch`.
     fn commit(&mut self, batch: &mut Vec<Pending>) {
         let asked = Instant::now();
-        let written = {
+        let (written, waited) = {
             let _gate = self.gate.lock();
-            let got = asked.elapsed();
-            let written = write_batch(&mut self.conn, batch, &mut self.header_buf);
-            if asked.elapsed() >= SLOW_BATCH {
-                tracing::debug!(
-                    rows = batch.len(),
-                    gate_ms = got.as_secs_f64() * 1e3,
-                    write_ms = (asked.elapsed() - got).as_secs_f64() * 1e3,
-                    "slow batch"
-                );
-            }
-            written
+            let waited = asked.elapsed();
+            (
+                write_batch(&mut self.conn, batch, &mut self.header_buf),
+                waited,
+            )
         };
+        let took = asked.elapsed();
+        if took >= SLOW_BATCH {
+            tracing::debug!(
+                rows = batch.len(),
+                gate_ms = waited.as_secs_f64() * 1e3,
+                write_ms = (took - waited).as_secs_f64() * 1e3,
+                "slow batch"
+            );
+        }
         match written {
             Ok(rows) => {
                 self.counters
